@@ -1,0 +1,59 @@
+# junkai — convenience targets over CMake/CTest (see README.md).
+#   make          build (build/junkai)
+#   make demo     install dependencies, build, scan the bundled sample posts
+#   make check    install dependencies, build and run every test: the
+#                 sanitizer build (ASan+UBSan) and short fuzz runs first,
+#                 then the full suite of the release build (its ctest summary
+#                 is the last line of output)
+#   make bench    the throughput benchmark against ripgrep and grep
+#   make fuzz     longer fuzz runs (FUZZ_SECONDS each, default 300)
+JOBS ?= $(shell nproc 2>/dev/null || echo 2)
+FUZZ_SECONDS ?= 300
+SMOKE_FUZZ_SECONDS ?= 20
+
+.PHONY: all deps build demo check test asan fuzz-build fuzz-smoke fuzz bench clean format
+
+all: build
+
+deps:
+	@./scripts/install-deps.sh
+
+build:
+	@cmake --preset default >/dev/null
+	@cmake --build build -j$(JOBS)
+
+demo: deps build
+	@echo "== junkai scan samples/posts.jsonl (shipped rule packs) =="
+	@./build/junkai scan --format text --stats samples/posts.jsonl; \
+	  rc=$$?; [ $$rc -le 1 ] || exit $$rc
+
+test: build
+	@cd build && ctest --output-on-failure -j$(JOBS)
+
+asan:
+	@cmake --preset asan >/dev/null
+	@cmake --build build-asan -j$(JOBS)
+	@cd build-asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	  ctest --output-on-failure -j$(JOBS) -LE slow
+
+fuzz-build:
+	@cmake --preset fuzz >/dev/null
+	@cmake --build build-fuzz -j$(JOBS)
+
+fuzz-smoke: fuzz-build
+	@./scripts/fuzz.sh $(SMOKE_FUZZ_SECONDS)
+
+fuzz: fuzz-build
+	@./scripts/fuzz.sh $(FUZZ_SECONDS)
+
+check: deps asan fuzz-smoke test
+
+bench: deps build
+	@./bench/run.sh
+
+clean:
+	rm -rf build build-asan build-fuzz build-clang
+
+format:
+	clang-format -i $$(git ls-files '*.c' '*.h')

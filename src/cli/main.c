@@ -1,0 +1,46 @@
+/*
+ * main.c — the `junkai` program: global options and the command table.
+ * Each subcommand lives in its own cmd_*.c file; adding one is a row here.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+
+static const jk_command commands[] = {
+    {"scan", cmd_scan, "scan posts (text or JSONL) with the rule packs; JSONL hits out"},
+    {"rules", cmd_rules, "check, test and list rule packs"},
+};
+
+static void usage(FILE *to)
+{
+    fputs("usage: junkai [--version] [--help] COMMAND [ARGS…]\n\n"
+          "junkai (巡回) finds illegal and harmful posts for cyber patrol teams.\n\n"
+          "Commands:\n",
+          to);
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        fprintf(to, "  %-8s %s\n", commands[i].name, commands[i].summary);
+    fputs("\nRun 'junkai COMMAND --help' for a command's options.\n", to);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage(stderr);
+        return JK_EXIT_ERROR;
+    }
+    const char *name = argv[1];
+    if (strcmp(name, "--help") == 0 || strcmp(name, "-h") == 0 || strcmp(name, "help") == 0) {
+        usage(stdout);
+        return JK_EXIT_OK;
+    }
+    if (strcmp(name, "--version") == 0 || strcmp(name, "version") == 0) {
+        printf("junkai %s\n", JK_VERSION);
+        return JK_EXIT_OK;
+    }
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        if (strcmp(commands[i].name, name) == 0)
+            return commands[i].run(argc - 1, argv + 1);
+    jk_cli_error("'%s' is not a junkai command; see 'junkai --help'", name);
+    return JK_EXIT_ERROR;
+}

@@ -1,0 +1,159 @@
+/*
+ * output.c — JSONL and human-readable rendering of scanned items.
+ *
+ * JSON is written by hand for hits (jk_buf_json_string does the escaping):
+ * this runs once per input item on the hot path of `junkai scan`, where
+ * building jansson trees per hit would cost more than the scan itself.
+ */
+#include "output.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "alloc.h"
+#include "junkai/taxonomy.h"
+
+static double max_score(const jk_filtered_hits *hits)
+{
+    double m = 0;
+    for (int c = 0; c < JK_CATEGORY_COUNT; c++)
+        if (hits->category_score[c] > m)
+            m = hits->category_score[c];
+    return m;
+}
+
+static void put_results(jk_buf *out, const jk_filtered_hits *hits)
+{
+    jk_buf_printf(out, "\"score\":%.3f,\"categories\":{", max_score(hits));
+    bool first = true;
+    for (int c = 0; c < JK_CATEGORY_COUNT; c++) {
+        if (hits->category_score[c] <= 0)
+            continue;
+        jk_buf_printf(out, "%s\"%s\":%.3f", first ? "" : ",", jk_category_id((jk_category)c),
+                      hits->category_score[c]);
+        first = false;
+    }
+    jk_buf_puts(out, "},\"hits\":[");
+    for (size_t i = 0; i < hits->count; i++) {
+        const jk_hit *h = hits->hits[i];
+        jk_buf_puts(out, i ? ",{\"rule\":\"" : "{\"rule\":\"");
+        jk_buf_json_string(out, h->rule_id, strlen(h->rule_id));
+        jk_buf_printf(out, "\",\"category\":\"%s\",\"score\":%.3f,\"spans\":[",
+                      jk_category_id(h->category), h->score);
+        for (size_t k = 0; k < h->span_count; k++)
+            jk_buf_printf(out, "%s[%zu,%zu]", k ? "," : "", h->spans[k].start, h->spans[k].end);
+        jk_buf_puts(out, "],\"terms\":[");
+        for (size_t k = 0; k < h->term_count; k++) {
+            jk_buf_puts(out, k ? ",\"" : "\"");
+            jk_buf_json_string(out, h->terms[k], strlen(h->terms[k]));
+            jk_buf_putc(out, '"');
+        }
+        jk_buf_puts(out, "]}");
+    }
+    jk_buf_puts(out, "]}\n");
+}
+
+int jk_output_jsonl(jk_buf *out, const jk_item_ref *item, const jk_filtered_hits *hits)
+{
+    if (item->object) {
+        json_object_del(item->object, "score");
+        json_object_del(item->object, "categories");
+        json_object_del(item->object, "hits");
+        char *dumped = json_dumps(item->object, JSON_COMPACT | JSON_PRESERVE_ORDER);
+        if (!dumped)
+            return JK_ENOMEM;
+        size_t n = strlen(dumped);
+        /* reopen the object: drop its closing brace and append our fields */
+        jk_buf_append(out, dumped, n - 1);
+        jk_buf_puts(out, n > 2 ? "," : "");
+        free(dumped);
+    } else {
+        jk_buf_putc(out, '{');
+        if (item->file) {
+            jk_buf_puts(out, "\"file\":\"");
+            jk_buf_json_string(out, item->file, strlen(item->file));
+            jk_buf_puts(out, "\",");
+        }
+        jk_buf_printf(out, "\"line\":%lu,\"text\":\"", item->line);
+        jk_buf_json_string(out, item->text, item->text_len);
+        jk_buf_puts(out, "\",");
+    }
+    put_results(out, hits);
+    return JK_OK;
+}
+
+#define ANSI_MATCH "\033[1;31m"
+#define ANSI_PLACE "\033[35m"
+#define ANSI_RULE "\033[36m"
+#define ANSI_RESET "\033[0m"
+
+static int cmp_span(const void *a, const void *b)
+{
+    const jk_span *x = a, *y = b;
+    return (x->start > y->start) - (x->start < y->start);
+}
+
+int jk_output_text(jk_buf *out, const jk_item_ref *item, const jk_filtered_hits *hits,
+                   const jk_ruleset *rules, bool color)
+{
+    /* Union of every hit's spans, merged, to highlight once. */
+    size_t total = 0;
+    for (size_t i = 0; i < hits->count; i++)
+        total += hits->hits[i]->span_count;
+    jk_span *spans = jk_calloc(total ? total : 1, sizeof *spans);
+    size_t n = 0;
+    for (size_t i = 0; i < hits->count; i++)
+        for (size_t k = 0; k < hits->hits[i]->span_count; k++)
+            spans[n++] = hits->hits[i]->spans[k];
+    qsort(spans, n, sizeof *spans, cmp_span);
+    size_t merged = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (merged && spans[i].start <= spans[merged - 1].end) {
+            if (spans[i].end > spans[merged - 1].end)
+                spans[merged - 1].end = spans[i].end;
+        } else {
+            spans[merged++] = spans[i];
+        }
+    }
+
+    if (color)
+        jk_buf_puts(out, ANSI_PLACE);
+    jk_buf_printf(out, "%s:%lu", item->file ? item->file : "(stdin)", item->line);
+    if (item->object) {
+        json_t *id = json_object_get(item->object, "id");
+        if (json_is_string(id))
+            jk_buf_printf(out, " [%s]", json_string_value(id));
+        else if (json_is_integer(id))
+            jk_buf_printf(out, " [%lld]", (long long)json_integer_value(id));
+    }
+    if (color)
+        jk_buf_puts(out, ANSI_RESET);
+    jk_buf_puts(out, ": ");
+
+    size_t pos = 0;
+    for (size_t i = 0; i < merged; i++) {
+        if (spans[i].start < pos || spans[i].end > item->text_len)
+            continue;
+        jk_buf_append(out, item->text + pos, spans[i].start - pos);
+        jk_buf_puts(out, color ? ANSI_MATCH : "【");
+        jk_buf_append(out, item->text + spans[i].start, spans[i].end - spans[i].start);
+        jk_buf_puts(out, color ? ANSI_RESET : "】");
+        pos = spans[i].end;
+    }
+    jk_buf_append(out, item->text + pos, item->text_len - pos);
+    jk_buf_putc(out, '\n');
+    free(spans);
+
+    for (size_t i = 0; i < hits->count; i++) {
+        const jk_hit *h = hits->hits[i];
+        jk_rule_info info;
+        jk_ruleset_rule_info(rules, h->rule, &info);
+        jk_buf_printf(out, "    %-18s %.2f  %s%s%s  %s  (", jk_category_id(h->category),
+                      h->score, color ? ANSI_RULE : "", h->rule_id, color ? ANSI_RESET : "",
+                      info.title);
+        for (size_t k = 0; k < h->term_count; k++)
+            jk_buf_printf(out, "%s%s", k ? ", " : "", h->terms[k]);
+        jk_buf_puts(out, ")\n");
+    }
+    return JK_OK;
+}

@@ -1,0 +1,2 @@
+/* condition.c — STUB until the condition parser lands. */
+#include "rules_model.h"

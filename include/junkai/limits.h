@@ -9,8 +9,9 @@
 
 /* Largest single text (one post) the normalizer and scanner accept.
  * Offsets in the normalizer's map are 32-bit, so this must stay below 4 GiB;
- * 16 MiB is far above any real post and bounds per-item memory. */
-#define JK_MAX_TEXT_BYTES (16u * 1024u * 1024u)
+ * 4 MiB is far above any real post (a whole bulletin-board thread page) and
+ * bounds per-item working memory (about 16 bytes per character). */
+#define JK_MAX_TEXT_BYTES (4u * 1024u * 1024u)
 
 /* Largest rule-pack file read from disk. */
 #define JK_MAX_PACK_BYTES (8u * 1024u * 1024u)

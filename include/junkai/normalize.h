@@ -77,6 +77,14 @@ void jk_normalized_release(jk_normalized *res);
 int jk_normalize(const jk_normalizer *norm, const char *in, size_t len,
                  jk_normalized *res, jk_error *err);
 
+/* Like jk_normalize, but fills only text and len; orig_start/orig_end are
+ * left unspecified. Building the offset map costs as much as folding, and a
+ * scanner needs it only for the few texts where something hit, so it
+ * normalizes with this first and calls jk_normalize again when it must
+ * report spans (both give the same text). */
+int jk_normalize_text(const jk_normalizer *norm, const char *in, size_t len,
+                      jk_normalized *res, jk_error *err);
+
 /* Map the normalized byte range [nstart, nend) (nstart < nend <= len) to the
  * original byte range it came from: *ostart = orig_start[nstart],
  * *oend = orig_end[nend - 1]. */

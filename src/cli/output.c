@@ -24,13 +24,17 @@ static double max_score(const jk_filtered_hits *hits)
 
 static void put_results(jk_buf *out, const jk_filtered_hits *hits)
 {
-    jk_buf_printf(out, "\"score\":%.3f,\"categories\":{", max_score(hits));
+    jk_buf_puts(out, "\"score\":");
+    jk_buf_put_score(out, max_score(hits));
+    jk_buf_puts(out, ",\"categories\":{");
     bool first = true;
     for (int c = 0; c < JK_CATEGORY_COUNT; c++) {
         if (hits->category_score[c] <= 0)
             continue;
-        jk_buf_printf(out, "%s\"%s\":%.3f", first ? "" : ",", jk_category_id((jk_category)c),
-                      hits->category_score[c]);
+        jk_buf_puts(out, first ? "\"" : ",\"");
+        jk_buf_puts(out, jk_category_id((jk_category)c));
+        jk_buf_puts(out, "\":");
+        jk_buf_put_score(out, hits->category_score[c]);
         first = false;
     }
     jk_buf_puts(out, "},\"hits\":[");
@@ -38,10 +42,18 @@ static void put_results(jk_buf *out, const jk_filtered_hits *hits)
         const jk_hit *h = hits->hits[i];
         jk_buf_puts(out, i ? ",{\"rule\":\"" : "{\"rule\":\"");
         jk_buf_json_string(out, h->rule_id, strlen(h->rule_id));
-        jk_buf_printf(out, "\",\"category\":\"%s\",\"score\":%.3f,\"spans\":[",
-                      jk_category_id(h->category), h->score);
-        for (size_t k = 0; k < h->span_count; k++)
-            jk_buf_printf(out, "%s[%zu,%zu]", k ? "," : "", h->spans[k].start, h->spans[k].end);
+        jk_buf_puts(out, "\",\"category\":\"");
+        jk_buf_puts(out, jk_category_id(h->category));
+        jk_buf_puts(out, "\",\"score\":");
+        jk_buf_put_score(out, h->score);
+        jk_buf_puts(out, ",\"spans\":[");
+        for (size_t k = 0; k < h->span_count; k++) {
+            jk_buf_puts(out, k ? ",[" : "[");
+            jk_buf_put_uint(out, h->spans[k].start);
+            jk_buf_putc(out, ',');
+            jk_buf_put_uint(out, h->spans[k].end);
+            jk_buf_putc(out, ']');
+        }
         jk_buf_puts(out, "],\"terms\":[");
         for (size_t k = 0; k < h->term_count; k++) {
             jk_buf_puts(out, k ? ",\"" : "\"");
@@ -74,7 +86,9 @@ int jk_output_jsonl(jk_buf *out, const jk_item_ref *item, const jk_filtered_hits
             jk_buf_json_string(out, item->file, strlen(item->file));
             jk_buf_puts(out, "\",");
         }
-        jk_buf_printf(out, "\"line\":%lu,\"text\":\"", item->line);
+        jk_buf_puts(out, "\"line\":");
+        jk_buf_put_uint(out, item->line);
+        jk_buf_puts(out, ",\"text\":\"");
         jk_buf_json_string(out, item->text, item->text_len);
         jk_buf_puts(out, "\",");
     }

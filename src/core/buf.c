@@ -96,6 +96,29 @@ int jk_buf_printf(jk_buf *b, const char *fmt, ...)
     return rc;
 }
 
+int jk_buf_put_uint(jk_buf *b, unsigned long long v)
+{
+    char tmp[24];
+    size_t n = 0;
+    do {
+        tmp[sizeof tmp - 1 - n++] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    return jk_buf_append(b, tmp + sizeof tmp - n, n);
+}
+
+int jk_buf_put_score(jk_buf *b, double x)
+{
+    if (!(x > 0))
+        x = 0;
+    if (x > 1)
+        x = 1;
+    unsigned thousandths = (unsigned)(x * 1000.0 + 0.5);
+    char tmp[5] = {(char)('0' + thousandths / 1000), '.', (char)('0' + thousandths / 100 % 10),
+                   (char)('0' + thousandths / 10 % 10), (char)('0' + thousandths % 10)};
+    return jk_buf_append(b, tmp, sizeof tmp);
+}
+
 /* Length of the valid UTF-8 sequence at s (RFC 3629: no overlongs, no
  * surrogates, max U+10FFFF), or 0 when invalid. */
 static size_t utf8_valid_len(const unsigned char *s, size_t avail)

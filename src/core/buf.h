@@ -28,6 +28,12 @@ int jk_buf_printf(jk_buf *b, const char *fmt, ...)
 #endif
     ;
 int jk_buf_vprintf(jk_buf *b, const char *fmt, va_list ap);
+/* Append a decimal number. */
+int jk_buf_put_uint(jk_buf *b, unsigned long long v);
+/* Append x (0 <= x <= 1 expected; clamped) with exactly three decimals,
+ * as "0.720": scores are printed for every hit, and printf's float
+ * formatting costs more than the scan that found them. */
+int jk_buf_put_score(jk_buf *b, double x);
 /* Append s as the inside of a JSON string (RFC 8259 §7): quotes, backslash
  * and control characters escaped; invalid UTF-8 bytes become U+FFFD so the
  * output is always valid JSON. */

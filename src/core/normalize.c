@@ -48,9 +48,14 @@ enum char_class {
 
 #define MAX_FOLD 18 /* longest fold of one BMP code point (U+FDFA is 18) */
 
+/* The fold of one BMP code point. The common case (one code point out) is
+ * answered from the entry alone, without touching the pool: one memory
+ * access per character on the hot path. */
 typedef struct fold_entry {
-    uint32_t offset; /* into the pool */
-    uint8_t len;     /* code points; 0 = dropped */
+    int32_t value; /* the folded code point when len == 1, else pool offset */
+    uint8_t len;   /* code points; 0 = dropped */
+    uint8_t cls;   /* class of value when len == 1 */
+    bool katakana; /* the input code point is written katakana */
 } fold_entry;
 
 struct jk_normalizer {
@@ -282,6 +287,14 @@ static size_t fold_codepoint(unsigned flags, int32_t c, int32_t *out)
     return n;
 }
 
+/* Katakana as written: full-width, half-width, or the prolonged sound mark
+ * that katakana words use. Look-alike kanji imitate these (エ口, 力ワイイ). */
+static bool written_katakana(int32_t c)
+{
+    return (c >= 0x30A1 && c <= 0x30FA) || c == 0x30FC || (c >= 0xFF66 && c <= 0xFF9D) ||
+           (c >= 0x31F0 && c <= 0x31FF);
+}
+
 static void pool_push(jk_normalizer *nz, const int32_t *cps, size_t n)
 {
     jk_grow((void **)&nz->pool, &nz->pool_cap, nz->pool_len + n, sizeof *nz->pool);
@@ -306,9 +319,16 @@ int jk_normalizer_new(unsigned flags, jk_normalizer **out, jk_error *err)
         } else {
             n = fold_codepoint(nz->flags, c, cps);
         }
-        nz->fold[c].offset = (uint32_t)nz->pool_len;
-        nz->fold[c].len = (uint8_t)n;
-        pool_push(nz, cps, n);
+        fold_entry *fe = &nz->fold[c];
+        fe->len = (uint8_t)n;
+        if (n == 1) {
+            fe->value = cps[0];
+            fe->cls = classify(cps[0]);
+        } else {
+            fe->value = (int32_t)nz->pool_len;
+            pool_push(nz, cps, n);
+        }
+        fe->katakana = written_katakana(c);
         nz->cls[c] = classify(c);
     }
     *out = nz;
@@ -404,23 +424,24 @@ static int32_t compose_pair(int32_t base, int32_t mark)
     return n == 1 ? buf[0] : 0;
 }
 
-static void push_char(struct jk_norm_work *w, size_t *count, int32_t cp, uint32_t os, uint32_t oe,
-                      uint8_t cls, bool katakana)
+static void grow_chars(struct jk_norm_work *w, size_t need)
 {
-    if (*count == w->cap) {
-        w->cap = w->cap ? w->cap * 2 : 256;
-        w->chars = jk_reallocarray(w->chars, w->cap, sizeof *w->chars);
-    }
+    size_t cap = w->cap ? w->cap : 256;
+    while (cap < need)
+        cap *= 2;
+    w->chars = jk_reallocarray(w->chars, cap, sizeof *w->chars);
+    w->cap = cap;
+}
+
+static inline void push_char(struct jk_norm_work *w, size_t *count, int32_t cp, uint32_t os,
+                             uint32_t oe, uint8_t cls, bool katakana)
+{
+    if (*count == w->cap)
+        grow_chars(w, *count + 1);
     w->chars[(*count)++] = (norm_char){cp, os, oe, cls, katakana};
 }
 
-/* Katakana as written: full-width, half-width, or the prolonged sound mark
- * that katakana words use. Look-alike kanji imitate these (エ口, 力ワイイ). */
-static bool written_katakana(int32_t c)
-{
-    return (c >= 0x30A1 && c <= 0x30FA) || c == 0x30FC || (c >= 0xFF66 && c <= 0xFF9D) ||
-           (c >= 0x31F0 && c <= 0x31FF);
-}
+
 
 static size_t pass1(const jk_normalizer *nz, const unsigned char *in, size_t len,
                     struct jk_norm_work *w)
@@ -429,7 +450,13 @@ static size_t pass1(const jk_normalizer *nz, const unsigned char *in, size_t len
     size_t i = 0;
     while (i < len) {
         int32_t cp;
-        size_t n = decode_utf8(in + i, len - i, &cp);
+        size_t n;
+        if (in[i] < 0x80) {
+            cp = in[i];
+            n = 1;
+        } else {
+            n = decode_utf8(in + i, len - i, &cp);
+        }
         if (n == 0) {
             cp = 0xFFFD;
             n = 1;
@@ -437,13 +464,31 @@ static size_t pass1(const jk_normalizer *nz, const unsigned char *in, size_t len
         uint32_t os = (uint32_t)i, oe = (uint32_t)(i + n);
         i += n;
 
+        /* Room for this character's output and every later one at one
+         * entry per input byte, so the fast path needs no capacity check. */
+        if (w->cap - count < (len - i) + MAX_FOLD + 1)
+            grow_chars(w, count + (len - i) + MAX_FOLD + 1);
+        /* Ideographs fold to themselves under every flag; skipping the
+         * table for them keeps the table's hot part in cache. */
+        if (cp >= 0x4E00 && cp <= 0x9FFF) {
+            w->chars[count++] = (norm_char){cp, os, oe, CLS_HAN, false};
+            continue;
+        }
+        if (cp < 0x10000) {
+            const fold_entry *fe = &nz->fold[cp];
+            if (fe->len == 1 && fe->cls != CLS_MARK && fe->cls != CLS_DROP) {
+                w->chars[count++] = (norm_char){fe->value, os, oe, fe->cls, fe->katakana};
+                continue;
+            }
+        }
         bool kata = written_katakana(cp);
         const int32_t *folded;
         int32_t dyn[MAX_FOLD];
         size_t fn;
         if (cp < 0x10000) {
-            folded = nz->pool + nz->fold[cp].offset;
-            fn = nz->fold[cp].len;
+            const fold_entry *fe = &nz->fold[cp];
+            folded = fe->len == 1 ? &fe->value : nz->pool + fe->value;
+            fn = fe->len;
         } else {
             fn = fold_codepoint(nz->flags, cp, dyn);
             folded = dyn;
@@ -486,12 +531,13 @@ static size_t pass1(const jk_normalizer *nz, const unsigned char *in, size_t len
 
 typedef struct emitter {
     jk_normalized *res;
+    bool maps; /* fill orig_start/orig_end */
     size_t len;
     size_t word_start; /* output offset of the current Latin word, or SIZE_MAX */
     bool lookalike;
 } emitter;
 
-static void reserve_out(jk_normalized *res, size_t need)
+static void reserve_out(jk_normalized *res, size_t need, bool maps)
 {
     if (need + 1 > res->text_cap) {
         size_t cap = res->text_cap ? res->text_cap : 256;
@@ -500,7 +546,7 @@ static void reserve_out(jk_normalized *res, size_t need)
         res->text = jk_realloc(res->text, cap);
         res->text_cap = cap;
     }
-    if (need > res->map_cap) {
+    if (maps && need > res->map_cap) {
         size_t cap = res->map_cap ? res->map_cap : 256;
         while (cap < need)
             cap *= 2;
@@ -533,21 +579,25 @@ static inline void emit_cp(emitter *e, int32_t cp, uint32_t os, uint32_t oe)
         b[3] = (unsigned char)(0x80 | (cp & 0x3F));
         n = 4;
     }
-    for (size_t k = 0; k < n; k++) {
-        e->res->text[e->len] = (char)b[k];
-        e->res->orig_start[e->len] = os;
-        e->res->orig_end[e->len] = oe;
-        e->len++;
+    char *out = e->res->text + e->len;
+    for (size_t k = 0; k < n; k++)
+        out[k] = (char)b[k];
+    if (e->maps) {
+        if (e->len + n > e->res->map_cap)
+            reserve_out(e->res, e->len + n, true);
+        for (size_t k = 0; k < n; k++) {
+            e->res->orig_start[e->len + k] = os;
+            e->res->orig_end[e->len + k] = oe;
+        }
     }
+    e->len += n;
 }
 
 /* Digits and letters that imitate each other inside one ASCII word:
  * "42O" is 420 and "c0caine" is cocaine. Same byte length, so the offset
  * map is untouched. Short mixed tokens such as "1g" stay as they are. */
-static void fold_word(emitter *e)
+static void fold_word_slow(emitter *e)
 {
-    if (e->word_start == SIZE_MAX)
-        return;
     char *w = e->res->text + e->word_start;
     size_t n = e->len - e->word_start;
     e->word_start = SIZE_MAX;
@@ -586,13 +636,19 @@ static void fold_word(emitter *e)
     }
 }
 
-static bool is_letter(uint8_t cls)
+static inline void fold_word(emitter *e)
+{
+    if (e->word_start != SIZE_MAX)
+        fold_word_slow(e);
+}
+
+static inline bool is_letter(uint8_t cls)
 {
     return cls == CLS_KANA || cls == CLS_HAN || cls == CLS_LATIN;
 }
 
 /* Kanji that imitate katakana (工口 for エロ). */
-static int32_t kanji_lookalike(int32_t c)
+static inline int32_t kanji_lookalike(int32_t c)
 {
     switch (c) {
     case 0x5DE5: return 0x3048; /* 工 え */
@@ -741,8 +797,8 @@ static void pass2(const jk_normalizer *nz, norm_char *ch, size_t n, emitter *e)
     fold_word(e);
 }
 
-int jk_normalize(const jk_normalizer *nz, const char *in, size_t len, jk_normalized *res,
-                 jk_error *err)
+static int normalize(const jk_normalizer *nz, const char *in, size_t len, jk_normalized *res,
+                     bool maps, jk_error *err)
 {
     if (len > JK_MAX_TEXT_BYTES)
         return jk_error_set(err, JK_ELIMIT, "text of %zu bytes exceeds the limit of %u bytes",
@@ -750,13 +806,26 @@ int jk_normalize(const jk_normalizer *nz, const char *in, size_t len, jk_normali
     if (!res->work)
         res->work = jk_calloc(1, sizeof *res->work);
     size_t n = pass1(nz, (const unsigned char *)in, len, res->work);
-    emitter e = {res, 0, SIZE_MAX, (nz->flags & JK_NORM_LOOKALIKE) != 0};
+    emitter e = {res, maps, 0, SIZE_MAX, (nz->flags & JK_NORM_LOOKALIKE) != 0};
     /* Every output character is at most 4 bytes and each gap adds at most
-     * one space, so this bound lets emit_cp skip capacity checks. */
-    reserve_out(res, 8 * n + 1);
+     * one space, so this bound lets emit_cp skip text capacity checks. The
+     * map grows as needed (it is built only for texts that hit). */
+    reserve_out(res, 5 * n + 1, false);
     pass2(nz, res->work->chars, n, &e);
     res->text[e.len] = '\0';
     res->len = e.len;
     res->input_len = len;
     return JK_OK;
+}
+
+int jk_normalize(const jk_normalizer *nz, const char *in, size_t len, jk_normalized *res,
+                 jk_error *err)
+{
+    return normalize(nz, in, len, res, true, err);
+}
+
+int jk_normalize_text(const jk_normalizer *nz, const char *in, size_t len, jk_normalized *res,
+                      jk_error *err)
+{
+    return normalize(nz, in, len, res, false, err);
 }

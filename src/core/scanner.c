@@ -469,6 +469,25 @@ static int cmp_group_match(const void *a, const void *b)
     return (x->term > y->term) - (x->term < y->term);
 }
 
+/* Matches arrive nearly sorted (Hyperscan reports in end order), and most
+ * items have a handful: insertion sort beats qsort's callbacks there. */
+static void sort_group_matches(group_match *gm, size_t n)
+{
+    if (n > 64) {
+        qsort(gm, n, sizeof *gm, cmp_group_match);
+        return;
+    }
+    for (size_t i = 1; i < n; i++) {
+        group_match key = gm[i];
+        size_t j = i;
+        while (j > 0 && cmp_group_match(&gm[j - 1], &key) > 0) {
+            gm[j] = gm[j - 1];
+            j--;
+        }
+        gm[j] = key;
+    }
+}
+
 static int cmp_u32(const void *a, const void *b)
 {
     uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
@@ -642,7 +661,8 @@ int jk_scanner_scan(const jk_scanner *sc, jk_scan_scratch *s, const char *text,
                     size_t len, jk_scan_result *out, jk_error *err)
 {
     memset(out, 0, sizeof *out);
-    int rc = jk_normalize(sc->norm, text, len, &s->normalized, err);
+    /* The offset map is built only when a rule fires (see add_hits). */
+    int rc = jk_normalize_text(sc->norm, text, len, &s->normalized, err);
     if (rc)
         return rc;
 
@@ -673,8 +693,7 @@ int jk_scanner_scan(const jk_scanner *sc, jk_scan_scratch *s, const char *text,
             touch_rule(s, ref->rule);
         }
     }
-    if (s->gm_count > 1)
-        qsort(s->gm, s->gm_count, sizeof *s->gm, cmp_group_match);
+    sort_group_matches(s->gm, s->gm_count);
     for (size_t i = 0; i < s->gm_count;) {
         uint32_t g = s->gm[i].flat_group;
         size_t j = i;
@@ -690,6 +709,7 @@ int jk_scanner_scan(const jk_scanner *sc, jk_scan_scratch *s, const char *text,
     if (s->touched_count > 1)
         qsort(s->touched, s->touched_count, sizeof *s->touched, cmp_u32);
 
+    size_t fired = 0;
     for (size_t i = 0; i < s->touched_count; i++) {
         uint32_t r = s->touched[i];
         const jk_rule *rule = &sc->rules->rules[r];
@@ -698,7 +718,16 @@ int jk_scanner_scan(const jk_scanner *sc, jk_scan_scratch *s, const char *text,
             continue;
         if (rule->exclude && eval(s, base, rule->exclude))
             continue;
-        add_hit(s, r);
+        s->touched[fired++] = r; /* reuse the array for the rules that fired */
+    }
+    if (fired) {
+        /* Same text again, now with the map from normalized to original
+         * offsets that spans need. */
+        rc = jk_normalize(sc->norm, text, len, &s->normalized, err);
+        if (rc)
+            return rc;
+        for (size_t i = 0; i < fired; i++)
+            add_hit(s, s->touched[i]);
     }
 
     /* Pools are final now; point the hits into them. */

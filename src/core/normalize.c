@@ -664,9 +664,12 @@ static inline int32_t kanji_lookalike(int32_t c)
 }
 
 /* Decide, for each run of look-alike kanji, whether it is disguised kana:
- * it is when it touches katakana (エ口, 力ワイイ), or when two or more stand
- * together (工口). A lone one next to kanji or hiragana is a real kanji
- * (口座, 協力して, 一緒に): hiragana neighbours are ordinary okurigana.
+ * it is when two or more stand together (工口動画, but not inside a longer
+ * kanji compound such as 人工口座), or when a lone one touches
+ * katakana and its other side is not a kanji (エ口, 口リ, ア力ウント). A lone
+ * one next to kanji or hiragana is a real kanji (口座, ネット口座, 協力して,
+ * 一緒に): hiragana neighbours are ordinary okurigana, and a katakana word
+ * followed by a kanji compound is ordinary Japanese.
  * Runs and neighbours skip gaps, as gaps between CJK letters vanish. */
 static void fold_kanji_runs(norm_char *ch, size_t n)
 {
@@ -690,15 +693,17 @@ static void fold_kanji_runs(norm_char *ch, size_t n)
             }
             break;
         }
-        bool next_kana = j < n && ch[j].katakana;
-        bool prev_kana = false;
+        bool next_kata = j < n && ch[j].katakana, next_han = j < n && ch[j].cls == CLS_HAN;
+        bool prev_kata = false, prev_han = false;
         for (size_t k = i; k-- > 0;) {
             if (ch[k].cls == CLS_SEP || ch[k].cls == CLS_SYM)
                 continue;
-            prev_kana = ch[k].katakana;
+            prev_kata = ch[k].katakana;
+            prev_han = ch[k].cls == CLS_HAN;
             break;
         }
-        if (run_len >= 2 || next_kana || prev_kana) {
+        if ((run_len >= 2 && !(prev_han && next_han)) || (prev_kata && !next_han) ||
+            (next_kata && !prev_han)) {
             for (size_t k = i; k <= last; k++)
                 if (ch[k].cls == CLS_HAN && kanji_lookalike(ch[k].cp)) {
                     ch[k].cp = kanji_lookalike(ch[k].cp);

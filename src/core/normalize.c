@@ -104,6 +104,8 @@ static uint8_t classify(int32_t c)
     if (c == 0x200B || c == 0x200C || c == 0x200D || c == 0x2060 || c == 0xFEFF ||
         c == 0x00AD || is_variation_selector(c) || c == 0x20E3 || (c >= 0xE0000 && c <= 0xE007F))
         return CLS_DROP;
+    if (c == 0x3099 || c == 0x309A) /* combining voiced marks, inside the kana block */
+        return CLS_MARK;
     if (is_kana(c) && c != 0x30FB && c != 0x30A0) /* ・ and ゠ are punctuation */
         return CLS_KANA;
     if (is_han(c))

@@ -1,5 +1,4 @@
 # Integration tests of the junkai program (real binary, real files).
-find_program(PYTHON3 python3 REQUIRED)
 add_test(NAME cli_scan COMMAND ${PYTHON3} ${CMAKE_SOURCE_DIR}/tests/cli/scan_test.py ${JK_BIN})
 # Every shipped pack must load cleanly and pass its own examples.
 add_test(NAME rules_check_shipped COMMAND sh -c "$0 rules check ${CMAKE_SOURCE_DIR}/rules/*.yaml" ${JK_BIN})

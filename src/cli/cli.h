@@ -24,6 +24,7 @@ typedef struct jk_command {
 
 int cmd_scan(int argc, char **argv);
 int cmd_rules(int argc, char **argv);
+int cmd_normalize(int argc, char **argv);
 
 /* A normalizer, the rules loaded from packs, and the compiled scanner. */
 typedef struct jk_engine {

@@ -10,6 +10,7 @@
 static const jk_command commands[] = {
     {"scan", cmd_scan, "scan posts (text or JSONL) with the rule packs; JSONL hits out"},
     {"rules", cmd_rules, "check, test and list rule packs"},
+    {"normalize", cmd_normalize, "print text in the normalized form rules match against"},
 };
 
 static void usage(FILE *to)

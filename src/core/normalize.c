@@ -106,6 +106,8 @@ static uint8_t classify(int32_t c)
         return CLS_DROP;
     if (c == 0x3099 || c == 0x309A) /* combining voiced marks, inside the kana block */
         return CLS_MARK;
+    if (c == 0xFFFD) /* stands for invalid input: never a spacer, never dropped */
+        return CLS_LATIN;
     if (is_kana(c) && c != 0x30FB && c != 0x30A0) /* ・ and ゠ are punctuation */
         return CLS_KANA;
     if (is_han(c))
@@ -330,7 +332,10 @@ int jk_normalizer_new(unsigned flags, jk_normalizer **out, jk_error *err)
             fe->value = (int32_t)nz->pool_len;
             pool_push(nz, cps, n);
         }
-        fe->katakana = written_katakana(c);
+        /* － and — fold to ー, which reads as katakana to its neighbours
+         * whatever it was written as (idempotence needs the same answer for
+         * the folded text) */
+        fe->katakana = written_katakana(c) || (n == 1 && cps[0] == 0x30FC);
         nz->cls[c] = classify(c);
     }
     *out = nz;
@@ -505,14 +510,16 @@ static size_t pass1(const jk_normalizer *nz, const unsigned char *in, size_t len
                  * character, which then covers both originals. */
                 norm_char *prev = count ? &w->chars[count - 1] : NULL;
                 if (prev && prev->cls != CLS_SEP && prev->cls != CLS_SYM) {
+                    /* Accents are look-alike noise (é is e); dropping them
+                     * before composing keeps folding idempotent. */
+                    if ((nz->flags & JK_NORM_LOOKALIKE) && f != 0x3099 && f != 0x309A) {
+                        prev->oend = oe; /* dropped, still covered */
+                        continue;
+                    }
                     int32_t composed = (nz->flags & JK_NORM_NFKC) ? compose_pair(prev->cp, f) : 0;
                     if (composed) {
                         prev->cp = composed;
                         prev->oend = oe;
-                        continue;
-                    }
-                    if ((nz->flags & JK_NORM_LOOKALIKE) && f != 0x3099 && f != 0x309A) {
-                        prev->oend = oe; /* accent dropped, still covered */
                         continue;
                     }
                     push_char(w, &count, f, os, oe, prev->cls, prev->katakana);
@@ -523,7 +530,7 @@ static size_t pass1(const jk_normalizer *nz, const unsigned char *in, size_t len
                 else
                     cls = CLS_LATIN;
             }
-            push_char(w, &count, f, os, oe, cls, kata);
+            push_char(w, &count, f, os, oe, cls, kata || f == 0x30FC);
         }
     }
     return count;
@@ -673,8 +680,9 @@ static inline int32_t kanji_lookalike(int32_t c)
  * 一緒に): hiragana neighbours are ordinary okurigana, and a katakana word
  * followed by a kanji compound is ordinary Japanese.
  * Runs and neighbours skip gaps, as gaps between CJK letters vanish. */
-static void fold_kanji_runs(norm_char *ch, size_t n)
+static size_t fold_kanji_runs(norm_char *ch, size_t n, bool compose)
 {
+    size_t dropped = 0;
     size_t i = 0;
     while (i < n) {
         if (ch[i].cls != CLS_HAN || !kanji_lookalike(ch[i].cp)) {
@@ -710,11 +718,36 @@ static void fold_kanji_runs(norm_char *ch, size_t n)
                 if (ch[k].cls == CLS_HAN && kanji_lookalike(ch[k].cp)) {
                     ch[k].cp = kanji_lookalike(ch[k].cp);
                     ch[k].cls = CLS_KANA;
-                    ch[k].katakana = true;
+                    /* as the folded text will read when normalized again:
+                     * え is hiragana, ー reads as katakana */
+                    ch[k].katakana = ch[k].cp == 0x30FC;
+                    /* 力ﾞ is disguised ガ: the voiced mark that could not
+                     * compose with 力 composes with か now */
+                    int32_t composed;
+                    if (compose && k + 1 < n &&
+                        (ch[k + 1].cp == 0x3099 || ch[k + 1].cp == 0x309A) &&
+                        (composed = compose_pair(ch[k].cp, ch[k + 1].cp)) != 0) {
+                        ch[k].cp = composed;
+                        ch[k].oend = ch[k + 1].oend;
+                        ch[k + 1].cls = CLS_DROP;
+                        dropped++;
+                    } else if (k + 1 < n && ch[k + 1].ostart == ch[k].oend &&
+                               (ch[k + 1].cp == 0x3099 || ch[k + 1].cp == 0x309A)) {
+                        /* an uncomposed mark takes its base's class */
+                        ch[k + 1].cls = CLS_KANA;
+                        ch[k + 1].katakana = ch[k].katakana;
+                    }
                 }
         }
         i = last + 1;
     }
+    if (dropped == 0)
+        return n;
+    size_t m = 0;
+    for (size_t k = 0; k < n; k++)
+        if (ch[k].cls != CLS_DROP)
+            ch[m++] = ch[k];
+    return m;
 }
 
 /* Length of the Latin word (no gaps) that contains or starts at i,
@@ -742,7 +775,7 @@ static void pass2(const jk_normalizer *nz, norm_char *ch, size_t n, emitter *e)
 {
     bool seps = (nz->flags & JK_NORM_SEPARATORS) != 0;
     if ((nz->flags & JK_NORM_LOOKALIKE))
-        fold_kanji_runs(ch, n);
+        n = fold_kanji_runs(ch, n, (nz->flags & JK_NORM_NFKC) != 0);
     size_t i = 0;
     while (i < n) {
         uint8_t cls = ch[i].cls;

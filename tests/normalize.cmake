@@ -1,0 +1,5 @@
+# The normalizer against an independent implementation: ICU's transliterators
+# (uconv, from Debian's icu-devtools) for width, kana and case folding.
+find_program(UCONV uconv REQUIRED)
+add_test(NAME normalize_icu_oracle
+         COMMAND ${PYTHON3} ${CMAKE_SOURCE_DIR}/tests/oracle/icu_oracle.py ${JK_BIN} 20000)

@@ -52,7 +52,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         jk_buf_reset(&out);
         jk_output_jsonl(&out, &ref, &none);
         json_error_t jerr;
-        json_t *back = json_loadb(out.data, out.len, 0, &jerr);
+        json_t *back = json_loadb(out.data, out.len, JSON_ALLOW_NUL, &jerr);
         if (!back)
             abort(); /* our output must always be valid JSON */
         json_decref(back);

@@ -301,6 +301,8 @@ static bool written_katakana(int32_t c)
 
 static void pool_push(jk_normalizer *nz, const int32_t *cps, size_t n)
 {
+    if (n == 0)
+        return;
     jk_grow((void **)&nz->pool, &nz->pool_cap, nz->pool_len + n, sizeof *nz->pool);
     memcpy(nz->pool + nz->pool_len, cps, n * sizeof *cps);
     nz->pool_len += n;

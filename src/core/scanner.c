@@ -32,6 +32,11 @@
  * are dropped (the rules that matter have long since matched). */
 #define MAX_RAW_MATCHES (1u << 18)
 
+/* Matches kept per term group and item. A group that matched this often
+ * has made its point; keeping more only costs time (a post that repeats
+ * a common word hundreds of times). */
+#define MAX_GROUP_MATCHES 256u
+
 typedef struct pattern_ref {
     uint32_t rule;
     uint32_t flat_group; /* index into the scanner's flattened group list */
@@ -91,7 +96,9 @@ struct jk_scan_scratch {
 
     /* Per flattened group: [first, first+count) in gm, valid when
      * group_epoch == epoch. Epoch stamps avoid clearing per item. */
-    uint32_t *group_first, *group_count, *group_epoch;
+    uint32_t *group_first, *group_count, *group_epoch, *group_fill;
+    uint32_t *touched_groups;
+    size_t touched_group_count;
     uint32_t *rule_epoch;
     uint32_t epoch;
 
@@ -394,6 +401,8 @@ void jk_scan_scratch_free(jk_scan_scratch *s)
     free(s->group_first);
     free(s->group_count);
     free(s->group_epoch);
+    free(s->group_fill);
+    free(s->touched_groups);
     free(s->rule_epoch);
     free(s->touched);
     free(s->hits);
@@ -420,6 +429,8 @@ int jk_scan_scratch_new(const jk_scanner *sc, jk_scan_scratch **out, jk_error *e
     s->group_first = jk_calloc(ng, sizeof *s->group_first);
     s->group_count = jk_calloc(ng, sizeof *s->group_count);
     s->group_epoch = jk_calloc(ng, sizeof *s->group_epoch);
+    s->group_fill = jk_calloc(ng, sizeof *s->group_fill);
+    s->touched_groups = jk_calloc(ng, sizeof *s->touched_groups);
     s->rule_epoch = jk_calloc(nr, sizeof *s->rule_epoch);
     *out = s;
     return JK_OK;
@@ -469,14 +480,10 @@ static int cmp_group_match(const void *a, const void *b)
     return (x->term > y->term) - (x->term < y->term);
 }
 
-/* Matches arrive nearly sorted (Hyperscan reports in end order), and most
- * items have a handful: insertion sort beats qsort's callbacks there. */
+/* One group's matches arrive nearly in start order (Hyperscan reports by
+ * end): insertion sort does little work there, with no callbacks. */
 static void sort_group_matches(group_match *gm, size_t n)
 {
-    if (n > 64) {
-        qsort(gm, n, sizeof *gm, cmp_group_match);
-        return;
-    }
     for (size_t i = 1; i < n; i++) {
         group_match key = gm[i];
         size_t j = i;
@@ -682,32 +689,50 @@ int jk_scanner_scan(const jk_scanner *sc, jk_scan_scratch *s, const char *text,
             return jk_error_set(err, JK_ESCAN, "matcher failed (hyperscan error %d)", hrc);
     }
 
-    /* Fan raw matches out to (group, term) matches. */
+    /* Fan raw matches out to per-group lists with a counting sort: count
+     * per group, lay the groups out, fill. Each list stays in Hyperscan's
+     * report order (by end), and is then put in start order. */
+    s->touched_group_count = 0;
     for (size_t i = 0; i < s->raw_count; i++) {
         const pattern *pat = &sc->patterns[s->raw[i].pattern];
         for (uint32_t k = 0; k < pat->ref_count; k++) {
             const pattern_ref *ref = &sc->refs[pat->ref_first + k];
-            jk_grow((void **)&s->gm, &s->gm_cap, s->gm_count + 1, sizeof *s->gm);
-            s->gm[s->gm_count++] =
-                (group_match){ref->flat_group, ref->term, s->raw[i].start, s->raw[i].end};
+            uint32_t g = ref->flat_group;
+            if (s->group_epoch[g] != s->epoch) {
+                s->group_epoch[g] = s->epoch;
+                s->group_count[g] = 0;
+                s->touched_groups[s->touched_group_count++] = g;
+            }
+            if (s->group_count[g] < MAX_GROUP_MATCHES)
+                s->group_count[g]++;
             touch_rule(s, ref->rule);
         }
     }
-    sort_group_matches(s->gm, s->gm_count);
-    for (size_t i = 0; i < s->gm_count;) {
-        uint32_t g = s->gm[i].flat_group;
-        size_t j = i;
-        while (j < s->gm_count && s->gm[j].flat_group == g)
-            j++;
-        s->group_epoch[g] = s->epoch;
-        s->group_first[g] = (uint32_t)i;
-        s->group_count[g] = (uint32_t)(j - i);
-        i = j;
+    size_t total = 0;
+    for (size_t i = 0; i < s->touched_group_count; i++) {
+        uint32_t g = s->touched_groups[i];
+        s->group_first[g] = (uint32_t)total;
+        s->group_fill[g] = 0;
+        total += s->group_count[g];
+    }
+    jk_grow((void **)&s->gm, &s->gm_cap, total + 1, sizeof *s->gm);
+    s->gm_count = total;
+    for (size_t i = 0; i < s->raw_count; i++) {
+        const pattern *pat = &sc->patterns[s->raw[i].pattern];
+        for (uint32_t k = 0; k < pat->ref_count; k++) {
+            const pattern_ref *ref = &sc->refs[pat->ref_first + k];
+            uint32_t g = ref->flat_group;
+            if (s->group_fill[g] < s->group_count[g])
+                s->gm[s->group_first[g] + s->group_fill[g]++] =
+                    (group_match){g, ref->term, s->raw[i].start, s->raw[i].end};
+        }
+    }
+    for (size_t i = 0; i < s->touched_group_count; i++) {
+        uint32_t g = s->touched_groups[i];
+        sort_group_matches(s->gm + s->group_first[g], s->group_count[g]);
     }
     for (size_t i = 0; i < sc->always_count; i++)
         touch_rule(s, sc->always_rules[i]);
-    if (s->touched_count > 1)
-        qsort(s->touched, s->touched_count, sizeof *s->touched, cmp_u32);
 
     size_t fired = 0;
     for (size_t i = 0; i < s->touched_count; i++) {
@@ -721,6 +746,9 @@ int jk_scanner_scan(const jk_scanner *sc, jk_scan_scratch *s, const char *text,
         s->touched[fired++] = r; /* reuse the array for the rules that fired */
     }
     if (fired) {
+        /* hits are reported in rule order; only the fired few are sorted */
+        if (fired > 1)
+            qsort(s->touched, fired, sizeof *s->touched, cmp_u32);
         /* Same text again, now with the map from normalized to original
          * offsets that spans need. */
         rc = jk_normalize(sc->norm, text, len, &s->normalized, err);

@@ -139,6 +139,13 @@ typedef struct loader {
     jk_pack pack;
     jk_rule *rules;
     size_t rule_count, rule_cap;
+    /* every id seen in this pack, also of rules that failed, so that a
+     * duplicate is reported even when its first definition had errors */
+    struct seen_id {
+        char *id;
+        unsigned line;
+    } *seen;
+    size_t seen_count, seen_cap;
 } loader;
 
 static void error_at(loader *L, const yaml_node_t *n, const char *fmt, ...)
@@ -560,6 +567,14 @@ static const jk_rule *find_rule(const jk_rule *rules, size_t count, const char *
     return NULL;
 }
 
+static unsigned seen_line(const loader *L, const char *id)
+{
+    for (size_t i = 0; i < L->seen_count; i++)
+        if (strcmp(L->seen[i].id, id) == 0)
+            return L->seen[i].line;
+    return 0;
+}
+
 static void read_rule(loader *L, yaml_node_t *n)
 {
     key_spec specs[] = {
@@ -585,14 +600,19 @@ static void read_rule(loader *L, yaml_node_t *n)
         if (!valid_id(r.id)) {
             error_at(L, specs[ID].value, "rule id \"%s\" may only use letters, digits, '_', '.' and '-'",
                      r.id);
-        } else if ((dup = find_rule(L->rules, L->rule_count, r.id)) != NULL) {
+        } else if (seen_line(L, r.id)) {
             error_at(L, specs[ID].value, "duplicate rule id \"%s\" (first defined at %s:%u)", r.id,
-                     L->file, dup->line);
+                     L->file, seen_line(L, r.id));
         } else if (L->existing &&
                    (dup = find_rule(L->existing->rules, L->existing->rule_count, r.id)) != NULL) {
             error_at(L, specs[ID].value, "duplicate rule id \"%s\" (first defined at %s:%u)", r.id,
                      L->existing->packs[dup->pack].path, dup->line);
         }
+    }
+    if (r.id && !seen_line(L, r.id)) {
+        jk_grow((void **)&L->seen, &L->seen_cap, L->seen_count + 1, sizeof *L->seen);
+        L->seen[L->seen_count].id = jk_strdup(r.id);
+        L->seen[L->seen_count++].line = r.line;
     }
     if (specs[CATEGORY].value) {
         size_t len;
@@ -841,6 +861,9 @@ int jk_ruleset_load_buffer(jk_ruleset *rs, const jk_normalizer *norm, const char
             rs->rules[rs->rule_count++] = L.rules[i];
         }
     }
+    for (size_t i = 0; i < L.seen_count; i++)
+        free(L.seen[i].id);
+    free(L.seen);
     free(L.rules);
     free(L.visited);
     jk_normalized_release(&L.normalized);

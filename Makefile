@@ -8,6 +8,7 @@
 #   make bench    the throughput benchmark against ripgrep and grep
 #   make fuzz     longer fuzz runs (FUZZ_SECONDS each, default 300)
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
+MAKEFLAGS += --no-print-directory
 FUZZ_SECONDS ?= 300
 SMOKE_FUZZ_SECONDS ?= 20
 
@@ -35,7 +36,7 @@ asan:
 	@cmake --build build-asan -j$(JOBS)
 	@cd build-asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-	  ctest --output-on-failure -j$(JOBS) -LE slow
+	  ctest --output-on-failure -j$(JOBS) -E bench_smoke
 
 fuzz-build:
 	@cmake --preset fuzz >/dev/null

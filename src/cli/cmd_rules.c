@@ -228,7 +228,8 @@ static int rules_terms(rules_args *a)
         return JK_EXIT_ERROR;
     term_set set = {0};
     jk_ruleset_each_term(eng.rules, collect_term, &set);
-    qsort(set.items, set.count, sizeof *set.items, cmp_str);
+    if (set.count > 1)
+        qsort(set.items, set.count, sizeof *set.items, cmp_str);
     for (size_t i = 0; i < set.count; i++) {
         if (i == 0 || strcmp(set.items[i], set.items[i - 1]) != 0)
             puts(set.items[i]);

@@ -119,7 +119,8 @@ static void load_path(jk_engine *eng, const char *path)
         count++;
     }
     closedir(dir);
-    qsort(names, count, sizeof *names, cmp_str);
+    if (count > 1)
+        qsort(names, count, sizeof *names, cmp_str);
     for (size_t i = 0; i < count; i++) {
         load_one(eng, names[i]);
         free(names[i]);

@@ -628,7 +628,8 @@ static void add_hit(jk_scan_scratch *s, uint32_t r)
             }
         }
     }
-    qsort(s->tmp_spans, nspans, sizeof *s->tmp_spans, cmp_span);
+    if (nspans > 1)
+        qsort(s->tmp_spans, nspans, sizeof *s->tmp_spans, cmp_span);
     size_t span_first = s->span_count;
     for (size_t i = 0; i < nspans; i++) {
         jk_span sp = s->tmp_spans[i];

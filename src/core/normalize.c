@@ -43,7 +43,9 @@ enum char_class {
     CLS_KANA,  /* hiragana, katakana, prolonged sound mark */
     CLS_HAN,   /* ideographs and other CJK letters */
     CLS_LATIN, /* letters and digits of space-separated scripts */
-    CLS_MARK   /* combining marks */
+    CLS_MARK,  /* combining marks */
+    CLS_RUN    /* pass 1 only: a run of hiragana and kanji that every step
+                  leaves unchanged, copied through as bytes (see pass1) */
 };
 
 #define MAX_FOLD 18 /* longest fold of one BMP code point (U+FDFA is 18) */
@@ -452,6 +454,40 @@ static inline void push_char(struct jk_norm_work *w, size_t *count, int32_t cp, 
 
 
 
+/* A run segment keeps in `cp` whether its first and last characters are
+ * kanji (the neighbours that look-alike folding asks about). */
+#define RUN_FIRST_HAN 1
+#define RUN_LAST_HAN 2
+
+/* Is the 3-byte UTF-8 character at s a hiragana letter or a kanji that no
+ * step changes? Those are most of Japanese text; recognising them from
+ * their bytes lets pass 1 skip decoding and pass 2 copy them through. */
+static inline bool plain_cjk(const unsigned char *s, bool *han)
+{
+    unsigned char a = s[0], b = s[1], c = s[2];
+    if (a == 0xE3) { /* hiragana ぁ..ゖ: U+3041..U+3096 */
+        *han = false;
+        return (b == 0x81 && c >= 0x81 && c <= 0xBF) || (b == 0x82 && c >= 0x80 && c <= 0x96);
+    }
+    if (a < 0xE4 || a > 0xE9 || (a == 0xE4 && b < 0xB8) || (b & 0xC0) != 0x80 ||
+        (c & 0xC0) != 0x80)
+        return false; /* not U+4E00..U+9FFF */
+    *han = true;
+    int32_t cp = ((a & 0x0F) << 12) | ((b & 0x3F) << 6) | (c & 0x3F);
+    switch (cp) { /* the look-alike kanji take the general path */
+    case 0x5DE5: case 0x53E3: case 0x529B: case 0x4E8C:
+    case 0x535C: case 0x5915: case 0x516B: case 0x4E00:
+        return false;
+    default:
+        return true;
+    }
+}
+
+static inline int32_t decode3(const unsigned char *s)
+{
+    return ((s[0] & 0x0F) << 12) | ((s[1] & 0x3F) << 6) | (s[2] & 0x3F);
+}
+
 static size_t pass1(const jk_normalizer *nz, const unsigned char *in, size_t len,
                     struct jk_norm_work *w)
 {
@@ -460,6 +496,24 @@ static size_t pass1(const jk_normalizer *nz, const unsigned char *in, size_t len
     while (i < len) {
         int32_t cp;
         size_t n;
+        bool han;
+        if (in[i] >= 0xE3 && in[i] <= 0xE9 && len - i >= 3 && plain_cjk(in + i, &han)) {
+            size_t j = i + 3;
+            bool last_han = han, next_han;
+            uint32_t flags = han ? RUN_FIRST_HAN : 0;
+            while (len - j >= 3 && plain_cjk(in + j, &next_han)) {
+                last_han = next_han;
+                j += 3;
+            }
+            if (last_han)
+                flags |= RUN_LAST_HAN;
+            if (w->cap - count < (len - i) + MAX_FOLD + 1)
+                grow_chars(w, count + (len - i) + MAX_FOLD + 1);
+            w->chars[count++] = (norm_char){(int32_t)flags, (uint32_t)i, (uint32_t)j, CLS_RUN,
+                                            false};
+            i = j;
+            continue;
+        }
         if (in[i] < 0x80) {
             cp = in[i];
             n = 1;
@@ -511,6 +565,24 @@ static size_t pass1(const jk_normalizer *nz, const unsigned char *in, size_t len
                 /* ｶﾞ arrives as カ + U+3099: compose with the previous
                  * character, which then covers both originals. */
                 norm_char *prev = count ? &w->chars[count - 1] : NULL;
+                if (prev && prev->cls == CLS_RUN) {
+                    /* the mark belongs to the run's last character: split
+                     * it off so it can compose (か + ゛ is が) */
+                    uint32_t last = prev->oend - 3;
+                    int32_t base = decode3(in + last);
+                    bool base_han = (prev->cp & RUN_LAST_HAN) != 0;
+                    if (last == prev->ostart) {
+                        count--;
+                    } else {
+                        prev->oend = last;
+                        bool h = false;
+                        plain_cjk(in + last - 3, &h);
+                        prev->cp = (prev->cp & RUN_FIRST_HAN) | (h ? RUN_LAST_HAN : 0);
+                    }
+                    push_char(w, &count, base, last, last + 3, base_han ? CLS_HAN : CLS_KANA,
+                              false);
+                    prev = &w->chars[count - 1];
+                }
                 if (prev && prev->cls != CLS_SEP && prev->cls != CLS_SYM) {
                     /* Accents are look-alike noise (é is e); dropping them
                      * before composing keeps folding idempotent. */
@@ -655,7 +727,15 @@ static inline void fold_word(emitter *e)
 
 static inline bool is_letter(uint8_t cls)
 {
-    return cls == CLS_KANA || cls == CLS_HAN || cls == CLS_LATIN;
+    return cls == CLS_KANA || cls == CLS_HAN || cls == CLS_LATIN || cls == CLS_RUN;
+}
+
+/* Is the side of ch that faces a neighbour a kanji? */
+static inline bool han_toward(const norm_char *ch, bool first_side)
+{
+    if (ch->cls == CLS_RUN)
+        return (ch->cp & (first_side ? RUN_FIRST_HAN : RUN_LAST_HAN)) != 0;
+    return ch->cls == CLS_HAN;
 }
 
 /* Kanji that imitate katakana (工口 for エロ). */
@@ -705,13 +785,13 @@ static size_t fold_kanji_runs(norm_char *ch, size_t n, bool compose)
             }
             break;
         }
-        bool next_kata = j < n && ch[j].katakana, next_han = j < n && ch[j].cls == CLS_HAN;
+        bool next_kata = j < n && ch[j].katakana, next_han = j < n && han_toward(&ch[j], true);
         bool prev_kata = false, prev_han = false;
         for (size_t k = i; k-- > 0;) {
             if (ch[k].cls == CLS_SEP || ch[k].cls == CLS_SYM)
                 continue;
             prev_kata = ch[k].katakana;
-            prev_han = ch[k].cls == CLS_HAN;
+            prev_han = han_toward(&ch[k], false);
             break;
         }
         if ((run_len >= 2 && !(prev_han && next_han)) || (prev_kata && !next_han) ||
@@ -773,7 +853,25 @@ static size_t latin_run(const norm_char *ch, size_t n, size_t i, int dir)
     return len;
 }
 
-static void pass2(const jk_normalizer *nz, norm_char *ch, size_t n, emitter *e)
+/* Copy a run of unchanged characters; each 3-byte character maps to its
+ * own 3 original bytes. */
+static void emit_run(emitter *e, const char *in, uint32_t os, uint32_t oe)
+{
+    size_t n = oe - os;
+    memcpy(e->res->text + e->len, in + os, n);
+    if (e->maps) {
+        if (e->len + n > e->res->map_cap)
+            reserve_out(e->res, e->len + n, true);
+        for (size_t k = 0; k < n; k++) {
+            uint32_t start = os + (uint32_t)(k / 3 * 3);
+            e->res->orig_start[e->len + k] = start;
+            e->res->orig_end[e->len + k] = start + 3;
+        }
+    }
+    e->len += n;
+}
+
+static void pass2(const jk_normalizer *nz, const char *in, norm_char *ch, size_t n, emitter *e)
 {
     bool seps = (nz->flags & JK_NORM_SEPARATORS) != 0;
     if ((nz->flags & JK_NORM_LOOKALIKE))
@@ -788,7 +886,10 @@ static void pass2(const jk_normalizer *nz, norm_char *ch, size_t n, emitter *e)
             } else {
                 fold_word(e);
             }
-            emit_cp(e, ch[i].cp, ch[i].ostart, ch[i].oend);
+            if (cls == CLS_RUN)
+                emit_run(e, in, ch[i].ostart, ch[i].oend);
+            else
+                emit_cp(e, ch[i].cp, ch[i].ostart, ch[i].oend);
             i++;
             continue;
         }
@@ -852,8 +953,8 @@ static int normalize(const jk_normalizer *nz, const char *in, size_t len, jk_nor
     /* Every output character is at most 4 bytes and each gap adds at most
      * one space, so this bound lets emit_cp skip text capacity checks. The
      * map grows as needed (it is built only for texts that hit). */
-    reserve_out(res, 5 * n + 1, false);
-    pass2(nz, res->work->chars, n, &e);
+    reserve_out(res, len + 5 * n + 1, false);
+    pass2(nz, in, res->work->chars, n, &e);
     res->text[e.len] = '\0';
     res->len = e.len;
     res->input_len = len;

@@ -10,26 +10,11 @@
 #include <string.h>
 
 #include "junkai/normalize.h"
+#include "utf8.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static jk_normalizer *norm;
-
-static int valid_utf8(const unsigned char *s, size_t len)
-{
-    size_t i = 0;
-    while (i < len) {
-        unsigned char c = s[i];
-        size_t n = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
-        if (n == 0 || i + n > len)
-            return 0;
-        for (size_t k = 1; k < n; k++)
-            if ((s[i + k] & 0xC0) != 0x80)
-                return 0;
-        i += n;
-    }
-    return 1;
-}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -41,7 +26,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     jk_normalized_init(&b);
     if (jk_normalize(norm, (const char *)data, size, &a, &err))
         abort();
-    if (!valid_utf8((const unsigned char *)a.text, a.len) || a.text[a.len] != '\0')
+    if (!jk_utf8_valid((const unsigned char *)a.text, a.len) || a.text[a.len] != '\0')
         abort();
     for (size_t i = 0; i < a.len; i++) {
         if (a.orig_start[i] >= a.orig_end[i] || a.orig_end[i] > size)

@@ -58,7 +58,9 @@ typedef struct jk_scan_result {
     /* Per-category score combining the category's hits (noisy-OR:
      * 1 - prod(1 - score)); 0 where nothing hit. */
     double category_score[JK_CATEGORY_COUNT];
-    /* The normalized form of the text, for callers that show it. */
+    /* The normalized form of the text, for callers that show it. Its
+     * offset map (orig_start/orig_end) is filled only when hit_count > 0:
+     * the scanner builds it just for texts whose spans it reports. */
     const jk_normalized *normalized;
 } jk_scan_result;
 

@@ -10,6 +10,7 @@
 
 #include "alloc.h"
 #include "junkai/error.h"
+#include "utf8.h"
 
 void jk_buf_init(jk_buf *b, size_t max)
 {
@@ -119,37 +120,6 @@ int jk_buf_put_score(jk_buf *b, double x)
     return jk_buf_append(b, tmp, sizeof tmp);
 }
 
-/* Length of the valid UTF-8 sequence at s (RFC 3629: no overlongs, no
- * surrogates, max U+10FFFF), or 0 when invalid. */
-static size_t utf8_valid_len(const unsigned char *s, size_t avail)
-{
-    unsigned char c = s[0];
-    if (c < 0x80)
-        return 1;
-    if (c >= 0xC2 && c <= 0xDF)
-        return avail >= 2 && (s[1] & 0xC0) == 0x80 ? 2 : 0;
-    if (c >= 0xE0 && c <= 0xEF) {
-        if (avail < 3 || (s[1] & 0xC0) != 0x80 || (s[2] & 0xC0) != 0x80)
-            return 0;
-        if (c == 0xE0 && s[1] < 0xA0)
-            return 0;
-        if (c == 0xED && s[1] >= 0xA0)
-            return 0;
-        return 3;
-    }
-    if (c >= 0xF0 && c <= 0xF4) {
-        if (avail < 4 || (s[1] & 0xC0) != 0x80 || (s[2] & 0xC0) != 0x80 ||
-            (s[3] & 0xC0) != 0x80)
-            return 0;
-        if (c == 0xF0 && s[1] < 0x90)
-            return 0;
-        if (c == 0xF4 && s[1] >= 0x90)
-            return 0;
-        return 4;
-    }
-    return 0;
-}
-
 int jk_buf_json_string(jk_buf *b, const char *str, size_t len)
 {
     static const char hex[] = "0123456789abcdef";
@@ -170,7 +140,8 @@ int jk_buf_json_string(jk_buf *b, const char *str, size_t len)
             return rc;
         run = 0;
         if (c >= 0x80) {
-            size_t n = utf8_valid_len(s + i, len - i);
+            int32_t cp;
+            size_t n = jk_utf8_decode(s + i, len - i, &cp);
             if (n) {
                 rc = jk_buf_append(b, s + i, n);
                 i += n;

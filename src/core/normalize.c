@@ -35,6 +35,7 @@
 
 #include "alloc.h"
 #include "junkai/limits.h"
+#include "utf8.h"
 
 enum char_class {
     CLS_DROP,  /* zero-width, variation selectors: removed, never a gap */
@@ -385,42 +386,6 @@ void jk_normalized_to_original(const jk_normalized *res, size_t nstart, size_t n
 
 /* ---- pass 1: decode and fold each character ----------------------------- */
 
-/* Decode one UTF-8 character at s[0..avail); returns its length, or 0 for
- * an invalid byte (RFC 3629: no overlongs, surrogates or values past
- * U+10FFFF). */
-static inline size_t decode_utf8(const unsigned char *s, size_t avail, int32_t *cp)
-{
-    unsigned char c = s[0];
-    if (c < 0x80) {
-        *cp = c;
-        return 1;
-    }
-    if (c >= 0xC2 && c <= 0xDF) {
-        if (avail < 2 || (s[1] & 0xC0) != 0x80)
-            return 0;
-        *cp = ((c & 0x1F) << 6) | (s[1] & 0x3F);
-        return 2;
-    }
-    if (c >= 0xE0 && c <= 0xEF) {
-        if (avail < 3 || (s[1] & 0xC0) != 0x80 || (s[2] & 0xC0) != 0x80)
-            return 0;
-        if ((c == 0xE0 && s[1] < 0xA0) || (c == 0xED && s[1] >= 0xA0))
-            return 0;
-        *cp = ((c & 0x0F) << 12) | ((s[1] & 0x3F) << 6) | (s[2] & 0x3F);
-        return 3;
-    }
-    if (c >= 0xF0 && c <= 0xF4) {
-        if (avail < 4 || (s[1] & 0xC0) != 0x80 || (s[2] & 0xC0) != 0x80 ||
-            (s[3] & 0xC0) != 0x80)
-            return 0;
-        if ((c == 0xF0 && s[1] < 0x90) || (c == 0xF4 && s[1] >= 0x90))
-            return 0;
-        *cp = ((c & 0x07) << 18) | ((s[1] & 0x3F) << 12) | ((s[2] & 0x3F) << 6) | (s[3] & 0x3F);
-        return 4;
-    }
-    return 0;
-}
-
 static inline uint8_t class_of(const jk_normalizer *nz, int32_t c)
 {
     return c < 0x10000 ? nz->cls[c] : classify(c);
@@ -518,7 +483,7 @@ static size_t pass1(const jk_normalizer *nz, const unsigned char *in, size_t len
             cp = in[i];
             n = 1;
         } else {
-            n = decode_utf8(in + i, len - i, &cp);
+            n = jk_utf8_decode(in + i, len - i, &cp);
         }
         if (n == 0) {
             cp = 0xFFFD;

@@ -14,6 +14,7 @@
 
 #include "junkai/limits.h"
 #include "junkai/normalize.h"
+#include "utf8.h"
 
 static jk_normalizer *all;
 
@@ -244,22 +245,6 @@ static uint32_t rng(void)
     return (uint32_t)(rng_state >> 16);
 }
 
-static size_t valid_utf8_prefix(const unsigned char *s, size_t len)
-{
-    size_t i = 0;
-    while (i < len) {
-        unsigned char c = s[i];
-        size_t n = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
-        if (n == 0 || i + n > len)
-            return i;
-        for (size_t k = 1; k < n; k++)
-            if ((s[i + k] & 0xC0) != 0x80)
-                return i;
-        i += n;
-    }
-    return i;
-}
-
 static void test_properties_over_generated_strings(void **state)
 {
     (void)state;
@@ -281,7 +266,7 @@ static void test_properties_over_generated_strings(void **state)
         }
         assert_int_equal(jk_normalize(all, in, len, &a, &err), 0);
         /* output is valid UTF-8 */
-        if (valid_utf8_prefix((const unsigned char *)a.text, a.len) != a.len)
+        if (!jk_utf8_valid((const unsigned char *)a.text, a.len))
             fail_msg("round %d: invalid UTF-8 output", round);
         /* the map is in range and non-decreasing */
         for (size_t i = 0; i < a.len; i++) {

@@ -164,6 +164,34 @@ class ScanTest(unittest.TestCase):
         self.assertEqual(rc, 0, out)
         self.assertIn("12 passed, 0 failed", out)
 
+    def test_normalize_command(self):
+        rc, out, _ = run(["normalize"], "ﾔ.ｻ.ｲ ＴＨＣ\n工口動画\nthe cat\n".encode())
+        self.assertEqual(rc, 0)
+        self.assertEqual(out.splitlines(), ["やさいthc", "えろ動画", "the cat"])
+        rc, out, _ = run(["normalize", "--steps", "nfkc,kana", "--offsets"], "ｶﾞ ｂ\n".encode())
+        self.assertEqual(out.splitlines(), ["が b", "0-6 6-7 7-10"])
+        rc, _, err = run(["normalize", "--steps", "bogus"], b"x\n")
+        self.assertEqual(rc, 2)
+        self.assertIn("bogus", err)
+
+    def test_rules_list_terms_categories(self):
+        rc, out, _ = run(["rules", "list", "--rules", PACK])
+        self.assertEqual(rc, 0)
+        rows = [l.split("\t") for l in out.splitlines()]
+        self.assertEqual([r[0] for r in rows], ["drug_ad.test.vegetables_hand",
+                                                 "crime_recruitment.test.ukeko", "fraud.test.dm"])
+        self.assertEqual(rows[0][1:4], ["drug_ad", "high", "0.80"])
+        self.assertTrue(rows[0][5].endswith("pack.yaml:10"))
+        rc, out, _ = run(["rules", "terms", "--rules", PACK])
+        terms = out.splitlines()
+        self.assertIn("手押し", terms)
+        self.assertEqual(len(terms), len(set(terms)))
+        rc, out, _ = run(["rules", "categories"])
+        self.assertIn("self_harm_risk\tsupport\t", out)
+        rc, out, err = run(["rules", "check", PACK, BAD_PACK])
+        self.assertEqual(rc, 2)
+        self.assertNotIn("ok:", out)
+
     def test_help_is_true(self):
         rc, out, _ = run(["scan", "--help"])
         self.assertEqual(rc, 0)

@@ -134,6 +134,23 @@ def main():
         rows.append((name, median_time(env_cmd, args.runs, os.path.join(args.out, "output.tmp"),
                                        timeout)))
 
+    # The floor: Hyperscan alone over the already-normalized corpus, with
+    # the same terms normalized, doing nothing else (bench/hs_floor.c).
+    floor = os.path.join(os.path.dirname(binary), "hs_floor")
+    if os.path.exists(floor):
+        nterms = os.path.join(args.out, "terms.normalized.txt")
+        ncorpus = corpus + ".normalized"
+        with open(terms, "rb") as src, open(nterms, "wb") as dst:
+            subprocess.run([binary, "normalize"], stdin=src, stdout=dst, check=True)
+        if not os.path.exists(ncorpus):
+            with open(ncorpus, "wb") as dst:
+                subprocess.run([binary, "normalize", corpus], stdout=dst, check=True)
+        times = []
+        for _ in range(args.runs):
+            out = subprocess.run([floor, nterms, ncorpus], capture_output=True, check=True)
+            times.append(float(out.stdout.decode().split(" s,")[0].rsplit(",", 1)[1]))
+        rows.append(("hyperscan alone (floor)", statistics.median(times)))
+
     results = {"corpus_mb": round(size_mb, 1), "terms": term_count, "runs": args.runs,
                "cpu": cpu_model(), "nproc": os.cpu_count(),
                "versions": {"junkai": version([binary, "--version"]),
@@ -160,6 +177,7 @@ def main():
         "junkai_1t_vs_grep": ratio("junkai scan --threads 1", "grep -F -c -f terms"),
         "junkai_2t_vs_1t": ratio("junkai scan --threads 2", "junkai scan --threads 1"),
         "junkai_1t_vs_rg_every_match": ratio("junkai scan --threads 1", "rg -F -o -f terms"),
+        "hyperscan_floor_vs_rg": ratio("hyperscan alone (floor)", "rg -F -c -f terms"),
     }
     r = results["ratios"]
     print("ratio junkai(1 thread)/rg   = %s  (target >= 0.5)" % r["junkai_1t_vs_rg"])
@@ -167,6 +185,8 @@ def main():
     print("ratio junkai(1 thread)/rg -o = %s  (every match, informative)" %
           r["junkai_1t_vs_rg_every_match"])
     print("ratio junkai 2 threads/1    = %s  (target >= 1.7)" % r["junkai_2t_vs_1t"])
+    print("ratio hyperscan floor/rg    = %s  (the matcher alone, no other work)" %
+          r["hyperscan_floor_vs_rg"])
 
     if args.memory:
         mb, rss = memory_check(binary, corpus, 1024)

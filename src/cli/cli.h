@@ -12,6 +12,7 @@
 #include "junkai/normalize.h"
 #include "junkai/rules.h"
 #include "junkai/scanner.h"
+#include "junkai/store.h"
 
 /* Exit statuses, grep-style for `scan`. */
 enum { JK_EXIT_HIT = 0, JK_EXIT_OK = 0, JK_EXIT_NOHIT = 1, JK_EXIT_ERROR = 2 };
@@ -25,6 +26,16 @@ typedef struct jk_command {
 int cmd_scan(int argc, char **argv);
 int cmd_rules(int argc, char **argv);
 int cmd_normalize(int argc, char **argv);
+int cmd_init(int argc, char **argv);
+int cmd_import(int argc, char **argv);
+int cmd_search(int argc, char **argv);
+int cmd_stats(int argc, char **argv);
+
+/* The data directory: the option if given, else $JUNKAI_DATA, else
+ * ./junkai-data. */
+const char *jk_data_dir(const char *option);
+/* Open DIR/junkai.db, printing a hint to run 'junkai init' if missing. */
+int jk_open_data_store(const char *dir, jk_store **out);
 
 /* A normalizer, the rules loaded from packs, and the compiled scanner. */
 typedef struct jk_engine {

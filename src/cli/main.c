@@ -11,6 +11,10 @@ static const jk_command commands[] = {
     {"scan", cmd_scan, "scan posts (text or JSONL) with the rule packs; JSONL hits out"},
     {"rules", cmd_rules, "check, test and list rule packs"},
     {"normalize", cmd_normalize, "print text in the normalized form rules match against"},
+    {"init", cmd_init, "create a data directory and its store"},
+    {"import", cmd_import, "store posts from JSONL or text files, scanned on the way in"},
+    {"search", cmd_search, "full-text search over stored posts"},
+    {"stats", cmd_stats, "counts per category, platform and day from the store"},
 };
 
 static void usage(FILE *to)

@@ -1,0 +1,111 @@
+/*
+ * store.h — persistence of items, detections, sources and patrol runs.
+ *
+ * One interface, several backends behind an ops table (src/store/): SQLite
+ * is the embedded default (one file, WAL mode, foreign keys on, versioned
+ * migrations applied at open, FTS5 trigram search over items). Callers never
+ * see SQL. A jk_store is used by one thread at a time.
+ *
+ * Writes happen inside a batch (jk_store_begin … jk_store_commit): a batch
+ * commits atomically with whatever run bookkeeping it carries, so a crash
+ * loses at most the batch in flight and never leaves half of one.
+ */
+#ifndef JUNKAI_STORE_H
+#define JUNKAI_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "junkai/error.h"
+#include "junkai/scanner.h"
+#include "junkai/taxonomy.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct jk_store jk_store;
+
+/* Open (creating if needed) the store at `location`: a path to an SQLite
+ * file. Applies pending migrations. */
+int jk_store_open(const char *location, jk_store **out, jk_error *err);
+void jk_store_close(jk_store *st);
+
+/* The schema version after migrations. */
+int jk_store_schema_version(jk_store *st);
+
+int jk_store_begin(jk_store *st, jk_error *err);
+int jk_store_commit(jk_store *st, jk_error *err);
+void jk_store_rollback(jk_store *st);
+
+/* A post to store. Strings are borrowed for the duration of the call;
+ * NULL means unknown. text is (pointer, length) and may hold any bytes. */
+typedef struct jk_item_in {
+    const char *platform;    /* "x", "mastodon", "import", … (required) */
+    const char *external_id; /* the platform's id (required) */
+    const char *url;
+    const char *author;
+    const char *posted_at; /* ISO 8601 */
+    const char *lang;
+    const char *text;
+    size_t text_len;
+    const char *normalized; /* the text as the normalizer folds it, indexed
+                               for search beside the text; may be NULL */
+    size_t normalized_len;
+    const char *raw; /* the bytes the item came from, for its SHA-256 */
+    size_t raw_len;
+    int64_t source_id; /* 0 = none */
+    int64_t run_id;    /* 0 = none */
+} jk_item_in;
+
+/* Add an item unless it is already stored, by (platform, external_id) or
+ * by the SHA-256 of its text. Sets *item_id (the new or existing row) and
+ * *is_new. */
+int jk_store_add_item(jk_store *st, const jk_item_in *item, int64_t *item_id, bool *is_new,
+                      jk_error *err);
+
+/* Store a detection for an item (one per rule; a repeat replaces it). */
+int jk_store_add_detection(jk_store *st, int64_t item_id, const jk_hit *hit,
+                           const char *pack_version, jk_error *err);
+
+/* Patrol runs: started now, finished with counts. */
+int jk_store_run_start(jk_store *st, const char *what, int64_t *run_id, jk_error *err);
+int jk_store_run_finish(jk_store *st, int64_t run_id, long items_new, long items_seen,
+                        long hits, long errors, jk_error *err);
+
+/* Full-text search over item text (FTS5 trigram index over the original
+ * and the normalized text, so やさい also finds ﾔｻｲ). Queries of fewer
+ * than three characters fall back to a substring scan. Calls fn for each
+ * match, newest first, at most `limit` times. */
+typedef struct jk_search_row {
+    int64_t item_id;
+    const char *platform;
+    const char *external_id;
+    const char *url;
+    const char *posted_at;
+    const char *text;
+    size_t text_len;
+} jk_search_row;
+typedef int (*jk_search_fn)(void *ctx, const jk_search_row *row);
+int jk_store_search(jk_store *st, const char *query, const char *normalized_query,
+                    size_t limit, jk_search_fn fn, void *ctx, jk_error *err);
+
+/* Counts for `junkai stats`. */
+typedef struct jk_store_stats {
+    long items;
+    long items_hit;
+    long category_items[JK_CATEGORY_COUNT]; /* items with a hit per category */
+    long runs;
+} jk_store_stats;
+int jk_store_stats_get(jk_store *st, jk_store_stats *out, jk_error *err);
+
+/* Per-day and per-platform counts: fn(ctx, day_or_platform, items, hits). */
+typedef int (*jk_count_fn)(void *ctx, const char *key, long items, long hits);
+int jk_store_count_by(jk_store *st, const char *what /* "day" | "platform" */, jk_count_fn fn,
+                      void *ctx, jk_error *err);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

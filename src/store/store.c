@@ -1,0 +1,134 @@
+/*
+ * store.c — the backend-independent half of the store: picks a backend,
+ * computes what every backend needs the same way (SHA-256 of raw bytes and
+ * text, spans as JSON), and dispatches through the ops table.
+ * Must not touch: SQL (store_sqlite.c).
+ */
+#include "junkai/store.h"
+
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "alloc.h"
+#include "buf.h"
+#include "store_ops.h"
+
+struct jk_store {
+    const struct jk_store_ops *ops;
+    void *impl;
+};
+
+int jk_store_open(const char *location, jk_store **out, jk_error *err)
+{
+    *out = NULL;
+    if (sodium_init() < 0)
+        return jk_error_set(err, JK_EINVAL, "cannot initialise libsodium");
+    jk_store *st = jk_calloc(1, sizeof *st);
+    st->ops = &jk_store_sqlite_ops;
+    int rc = st->ops->open(location, &st->impl, err);
+    if (rc) {
+        free(st);
+        return rc;
+    }
+    *out = st;
+    return JK_OK;
+}
+
+void jk_store_close(jk_store *st)
+{
+    if (!st)
+        return;
+    st->ops->close(st->impl);
+    free(st);
+}
+
+int jk_store_schema_version(jk_store *st)
+{
+    return st->ops->schema_version(st->impl);
+}
+
+int jk_store_begin(jk_store *st, jk_error *err)
+{
+    return st->ops->begin(st->impl, err);
+}
+
+int jk_store_commit(jk_store *st, jk_error *err)
+{
+    return st->ops->commit(st->impl, err);
+}
+
+void jk_store_rollback(jk_store *st)
+{
+    st->ops->rollback(st->impl);
+}
+
+static void sha256_hex(const void *data, size_t len, char out[65])
+{
+    unsigned char digest[crypto_hash_sha256_BYTES];
+    crypto_hash_sha256(digest, data, len);
+    sodium_bin2hex(out, 65, digest, sizeof digest);
+}
+
+int jk_store_add_item(jk_store *st, const jk_item_in *item, int64_t *item_id, bool *is_new,
+                      jk_error *err)
+{
+    if (!item->platform || !item->external_id || !item->text)
+        return jk_error_set(err, JK_EINVAL, "an item needs a platform, an id and a text");
+    char raw_sha[65], text_sha[65];
+    sha256_hex(item->raw ? item->raw : item->text, item->raw ? item->raw_len : item->text_len,
+               raw_sha);
+    sha256_hex(item->text, item->text_len, text_sha);
+    return st->ops->add_item(st->impl, item, raw_sha, text_sha, item_id, is_new, err);
+}
+
+int jk_store_add_detection(jk_store *st, int64_t item_id, const jk_hit *hit,
+                           const char *pack_version, jk_error *err)
+{
+    jk_buf spans;
+    jk_buf_init(&spans, 0);
+    jk_buf_putc(&spans, '[');
+    for (size_t i = 0; i < hit->span_count; i++) {
+        jk_buf_puts(&spans, i ? ",[" : "[");
+        jk_buf_put_uint(&spans, hit->spans[i].start);
+        jk_buf_putc(&spans, ',');
+        jk_buf_put_uint(&spans, hit->spans[i].end);
+        jk_buf_putc(&spans, ']');
+    }
+    jk_buf_putc(&spans, ']');
+    int rc = st->ops->add_detection(st->impl, item_id, hit, spans.data, pack_version, err);
+    jk_buf_release(&spans);
+    return rc;
+}
+
+int jk_store_run_start(jk_store *st, const char *what, int64_t *run_id, jk_error *err)
+{
+    return st->ops->run_start(st->impl, what, run_id, err);
+}
+
+int jk_store_run_finish(jk_store *st, int64_t run_id, long items_new, long items_seen,
+                        long hits, long errors, jk_error *err)
+{
+    return st->ops->run_finish(st->impl, run_id, items_new, items_seen, hits, errors, err);
+}
+
+int jk_store_search(jk_store *st, const char *query, const char *normalized_query,
+                    size_t limit, jk_search_fn fn, void *ctx, jk_error *err)
+{
+    return st->ops->search(st->impl, query, normalized_query, limit, fn, ctx, err);
+}
+
+int jk_store_stats_get(jk_store *st, jk_store_stats *out, jk_error *err)
+{
+    memset(out, 0, sizeof *out);
+    return st->ops->stats(st->impl, out, err);
+}
+
+int jk_store_count_by(jk_store *st, const char *what, jk_count_fn fn, void *ctx,
+                      jk_error *err)
+{
+    if (strcmp(what, "day") != 0 && strcmp(what, "platform") != 0)
+        return jk_error_set(err, JK_EINVAL, "cannot count by \"%s\"", what);
+    return st->ops->count_by(st->impl, what, fn, ctx, err);
+}

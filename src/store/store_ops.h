@@ -1,0 +1,34 @@
+/*
+ * store_ops.h — the table a storage backend fills (SQLite's VFS pattern).
+ * store.c dispatches every public jk_store_* call through it; a PostgreSQL
+ * backend adds a second table without touching callers. Internal header.
+ */
+#ifndef JK_STORE_OPS_H
+#define JK_STORE_OPS_H
+
+#include "junkai/store.h"
+
+struct jk_store_ops {
+    const char *name;
+    int (*open)(const char *location, void **impl, jk_error *err);
+    void (*close)(void *impl);
+    int (*schema_version)(void *impl);
+    int (*begin)(void *impl, jk_error *err);
+    int (*commit)(void *impl, jk_error *err);
+    void (*rollback)(void *impl);
+    int (*add_item)(void *impl, const jk_item_in *item, const char *raw_sha256,
+                    const char *text_sha256, int64_t *item_id, bool *is_new, jk_error *err);
+    int (*add_detection)(void *impl, int64_t item_id, const jk_hit *hit, const char *spans_json,
+                         const char *pack_version, jk_error *err);
+    int (*run_start)(void *impl, const char *what, int64_t *run_id, jk_error *err);
+    int (*run_finish)(void *impl, int64_t run_id, long items_new, long items_seen, long hits,
+                      long errors, jk_error *err);
+    int (*search)(void *impl, const char *query, const char *normalized_query, size_t limit,
+                  jk_search_fn fn, void *ctx, jk_error *err);
+    int (*stats)(void *impl, jk_store_stats *out, jk_error *err);
+    int (*count_by)(void *impl, const char *what, jk_count_fn fn, void *ctx, jk_error *err);
+};
+
+extern const struct jk_store_ops jk_store_sqlite_ops;
+
+#endif

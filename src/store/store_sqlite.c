@@ -1,0 +1,499 @@
+/*
+ * store_sqlite.c — the SQLite backend of the store: schema migrations, and
+ * every statement prepared once at open (no SQL is ever built from data).
+ *
+ * WAL mode lets readers (search, stats) run beside a patrol writing;
+ * foreign keys are on so detections never outlive their item. Text search
+ * uses a contentless FTS5 table with the trigram tokenizer over both the
+ * original and the normalized text: trigrams need no word segmentation,
+ * which Japanese text does not have.
+ */
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "alloc.h"
+#include "buf.h"
+#include "store_ops.h"
+
+/* Each entry moves the schema one version up; never edit a shipped one,
+ * append a new one. PRAGMA user_version records how far a file is. */
+static const char *const migrations[] = {
+    /* 1: the patrol store */
+    "CREATE TABLE sources ("
+    "  id INTEGER PRIMARY KEY,"
+    "  kind TEXT NOT NULL,"
+    "  name TEXT NOT NULL UNIQUE,"
+    "  target TEXT,"
+    "  query TEXT,"
+    "  every_seconds INTEGER,"
+    "  allow_private INTEGER NOT NULL DEFAULT 0,"
+    "  state TEXT,"
+    "  created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ','now')));"
+    "CREATE TABLE patrol_runs ("
+    "  id INTEGER PRIMARY KEY,"
+    "  what TEXT,"
+    "  started_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ','now')),"
+    "  ended_at TEXT,"
+    "  items_new INTEGER NOT NULL DEFAULT 0,"
+    "  items_seen INTEGER NOT NULL DEFAULT 0,"
+    "  hits INTEGER NOT NULL DEFAULT 0,"
+    "  errors INTEGER NOT NULL DEFAULT 0);"
+    "CREATE TABLE items ("
+    "  id INTEGER PRIMARY KEY,"
+    "  source_id INTEGER REFERENCES sources(id),"
+    "  run_id INTEGER REFERENCES patrol_runs(id),"
+    "  platform TEXT NOT NULL,"
+    "  external_id TEXT NOT NULL,"
+    "  url TEXT,"
+    "  author TEXT,"
+    "  posted_at TEXT,"
+    "  fetched_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ','now')),"
+    "  lang TEXT,"
+    "  text TEXT NOT NULL,"
+    "  raw_sha256 TEXT NOT NULL,"
+    "  text_sha256 TEXT NOT NULL,"
+    "  raw_ref TEXT,"
+    "  UNIQUE (platform, external_id));"
+    "CREATE INDEX items_text_sha256 ON items(text_sha256);"
+    "CREATE INDEX items_fetched ON items(fetched_at);"
+    "CREATE TABLE detections ("
+    "  id INTEGER PRIMARY KEY,"
+    "  item_id INTEGER NOT NULL REFERENCES items(id) ON DELETE CASCADE,"
+    "  rule_id TEXT NOT NULL,"
+    "  category TEXT NOT NULL,"
+    "  score REAL NOT NULL,"
+    "  spans TEXT NOT NULL,"
+    "  pack_version TEXT,"
+    "  UNIQUE (item_id, rule_id));"
+    "CREATE INDEX detections_category ON detections(category);"
+    "CREATE TABLE indicators ("
+    "  id INTEGER PRIMARY KEY,"
+    "  item_id INTEGER NOT NULL REFERENCES items(id) ON DELETE CASCADE,"
+    "  type TEXT NOT NULL,"
+    "  value TEXT NOT NULL,"
+    "  span_start INTEGER,"
+    "  span_end INTEGER);"
+    "CREATE INDEX indicators_value ON indicators(type, value);"
+    "CREATE VIRTUAL TABLE items_fts USING fts5(text, norm, content='', tokenize='trigram');",
+};
+
+enum {
+    ST_BEGIN,
+    ST_COMMIT,
+    ST_ROLLBACK,
+    ST_FIND_ITEM,
+    ST_FIND_TEXT,
+    ST_INSERT_ITEM,
+    ST_INSERT_FTS,
+    ST_UPSERT_DETECTION,
+    ST_RUN_START,
+    ST_RUN_FINISH,
+    ST_SEARCH_FTS,
+    ST_SEARCH_LIKE,
+    ST_COUNT_ITEMS,
+    ST_COUNT_HIT,
+    ST_COUNT_CATEGORY,
+    ST_COUNT_RUNS,
+    ST_BY_DAY,
+    ST_BY_PLATFORM,
+    ST_COUNT
+};
+
+static const char *const statements[ST_COUNT] = {
+    [ST_BEGIN] = "BEGIN IMMEDIATE",
+    [ST_COMMIT] = "COMMIT",
+    [ST_ROLLBACK] = "ROLLBACK",
+    [ST_FIND_ITEM] = "SELECT id FROM items WHERE platform = ?1 AND external_id = ?2",
+    [ST_FIND_TEXT] = "SELECT id FROM items WHERE text_sha256 = ?1 LIMIT 1",
+    [ST_INSERT_ITEM] =
+        "INSERT INTO items (source_id, run_id, platform, external_id, url, author, posted_at,"
+        " lang, text, raw_sha256, text_sha256) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11)",
+    [ST_INSERT_FTS] = "INSERT INTO items_fts (rowid, text, norm) VALUES (?1, ?2, ?3)",
+    [ST_UPSERT_DETECTION] =
+        "INSERT INTO detections (item_id, rule_id, category, score, spans, pack_version)"
+        " VALUES (?1,?2,?3,?4,?5,?6) ON CONFLICT (item_id, rule_id) DO UPDATE SET"
+        " category = excluded.category, score = excluded.score, spans = excluded.spans,"
+        " pack_version = excluded.pack_version",
+    [ST_RUN_START] = "INSERT INTO patrol_runs (what) VALUES (?1)",
+    [ST_RUN_FINISH] =
+        "UPDATE patrol_runs SET ended_at = strftime('%Y-%m-%dT%H:%M:%SZ','now'),"
+        " items_new = ?2, items_seen = ?3, hits = ?4, errors = ?5 WHERE id = ?1",
+    [ST_SEARCH_FTS] =
+        "SELECT i.id, i.platform, i.external_id, i.url, i.posted_at, i.text FROM items_fts f"
+        " JOIN items i ON i.id = f.rowid WHERE items_fts MATCH ?1"
+        " ORDER BY i.id DESC LIMIT ?2",
+    [ST_SEARCH_LIKE] =
+        "SELECT id, platform, external_id, url, posted_at, text FROM items"
+        " WHERE instr(text, ?1) > 0 ORDER BY id DESC LIMIT ?2",
+    [ST_COUNT_ITEMS] = "SELECT count(*) FROM items",
+    [ST_COUNT_HIT] = "SELECT count(DISTINCT item_id) FROM detections",
+    [ST_COUNT_CATEGORY] =
+        "SELECT category, count(DISTINCT item_id) FROM detections GROUP BY category",
+    [ST_COUNT_RUNS] = "SELECT count(*) FROM patrol_runs",
+    [ST_BY_DAY] =
+        "SELECT substr(i.fetched_at, 1, 10) AS k, count(*),"
+        " count(*) FILTER (WHERE EXISTS (SELECT 1 FROM detections d WHERE d.item_id = i.id))"
+        " FROM items i GROUP BY k ORDER BY k",
+    [ST_BY_PLATFORM] =
+        "SELECT i.platform AS k, count(*),"
+        " count(*) FILTER (WHERE EXISTS (SELECT 1 FROM detections d WHERE d.item_id = i.id))"
+        " FROM items i GROUP BY k ORDER BY k",
+};
+
+typedef struct sqlite_store {
+    sqlite3 *db;
+    sqlite3_stmt *stmt[ST_COUNT];
+    int version;
+    char *path;
+} sqlite_store;
+
+static int db_error(sqlite_store *s, jk_error *err, const char *what)
+{
+    return jk_error_set(err, JK_EIO, "%s: %s: %s", s->path, what, sqlite3_errmsg(s->db));
+}
+
+/* Reset a statement for reuse (bindings cleared) and return it. */
+static sqlite3_stmt *stmt(sqlite_store *s, int which)
+{
+    sqlite3_stmt *st = s->stmt[which];
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    return st;
+}
+
+static void bind_text(sqlite3_stmt *st, int col, const char *text)
+{
+    if (text)
+        sqlite3_bind_text(st, col, text, -1, SQLITE_TRANSIENT);
+    else
+        sqlite3_bind_null(st, col);
+}
+
+static int run_step(sqlite_store *s, sqlite3_stmt *st, jk_error *err, const char *what)
+{
+    int rc = sqlite3_step(st);
+    if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+        return db_error(s, err, what);
+    return JK_OK;
+}
+
+static void sqlite_close(void *impl)
+{
+    sqlite_store *s = impl;
+    if (!s)
+        return;
+    for (int i = 0; i < ST_COUNT; i++)
+        sqlite3_finalize(s->stmt[i]);
+    sqlite3_close(s->db);
+    free(s->path);
+    free(s);
+}
+
+static int migrate(sqlite_store *s, jk_error *err)
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(s->db, "PRAGMA user_version", -1, &st, NULL) != SQLITE_OK)
+        return db_error(s, err, "reading the schema version");
+    int version = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int(st, 0) : 0;
+    sqlite3_finalize(st);
+    int latest = (int)(sizeof migrations / sizeof migrations[0]);
+    if (version > latest)
+        return jk_error_set(err, JK_EINVAL,
+                            "%s: schema version %d is newer than this junkai knows (%d)",
+                            s->path, version, latest);
+    for (int v = version; v < latest; v++) {
+        char pragma[64];
+        snprintf(pragma, sizeof pragma, "PRAGMA user_version = %d", v + 1);
+        char *msg = NULL;
+        /* each migration and its version bump commit together */
+        if (sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, &msg) != SQLITE_OK ||
+            sqlite3_exec(s->db, migrations[v], NULL, NULL, &msg) != SQLITE_OK ||
+            sqlite3_exec(s->db, pragma, NULL, NULL, &msg) != SQLITE_OK ||
+            sqlite3_exec(s->db, "COMMIT", NULL, NULL, &msg) != SQLITE_OK) {
+            int rc = jk_error_set(err, JK_EIO, "%s: migration %d failed: %s", s->path, v + 1,
+                                  msg ? msg : sqlite3_errmsg(s->db));
+            sqlite3_free(msg);
+            sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+            return rc;
+        }
+    }
+    s->version = latest;
+    return JK_OK;
+}
+
+static int sqlite_open(const char *location, void **impl, jk_error *err)
+{
+    sqlite_store *s = jk_calloc(1, sizeof *s);
+    s->path = jk_strdup(location);
+    int rc = JK_OK;
+    if (sqlite3_open_v2(location, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) !=
+        SQLITE_OK) {
+        rc = db_error(s, err, "cannot open");
+        goto fail;
+    }
+    sqlite3_busy_timeout(s->db, 5000);
+    char *msg = NULL;
+    if (sqlite3_exec(s->db,
+                     "PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON;"
+                     " PRAGMA synchronous = NORMAL;",
+                     NULL, NULL, &msg) != SQLITE_OK) {
+        rc = jk_error_set(err, JK_EIO, "%s: %s", location, msg ? msg : "cannot configure");
+        sqlite3_free(msg);
+        goto fail;
+    }
+    if ((rc = migrate(s, err)))
+        goto fail;
+    for (int i = 0; i < ST_COUNT; i++)
+        if (sqlite3_prepare_v3(s->db, statements[i], -1, SQLITE_PREPARE_PERSISTENT, &s->stmt[i],
+                               NULL) != SQLITE_OK) {
+            rc = db_error(s, err, "preparing statements");
+            goto fail;
+        }
+    *impl = s;
+    return JK_OK;
+fail:
+    sqlite_close(s);
+    return rc;
+}
+
+static int sqlite_schema_version(void *impl)
+{
+    return ((sqlite_store *)impl)->version;
+}
+
+static int sqlite_begin(void *impl, jk_error *err)
+{
+    sqlite_store *s = impl;
+    return run_step(s, stmt(s, ST_BEGIN), err, "begin");
+}
+
+static int sqlite_commit(void *impl, jk_error *err)
+{
+    sqlite_store *s = impl;
+    return run_step(s, stmt(s, ST_COMMIT), err, "commit");
+}
+
+static void sqlite_rollback(void *impl)
+{
+    sqlite_store *s = impl;
+    if (!sqlite3_get_autocommit(s->db))
+        sqlite3_step(stmt(s, ST_ROLLBACK));
+}
+
+static int find_id(sqlite_store *s, sqlite3_stmt *st, int64_t *id)
+{
+    if (sqlite3_step(st) != SQLITE_ROW)
+        return 0;
+    *id = sqlite3_column_int64(st, 0);
+    return 1;
+}
+
+static int sqlite_add_item(void *impl, const jk_item_in *item, const char *raw_sha256,
+                           const char *text_sha256, int64_t *item_id, bool *is_new,
+                           jk_error *err)
+{
+    sqlite_store *s = impl;
+    *is_new = false;
+    sqlite3_stmt *st = stmt(s, ST_FIND_ITEM);
+    bind_text(st, 1, item->platform);
+    bind_text(st, 2, item->external_id);
+    if (find_id(s, st, item_id))
+        return JK_OK;
+    st = stmt(s, ST_FIND_TEXT);
+    bind_text(st, 1, text_sha256);
+    if (find_id(s, st, item_id))
+        return JK_OK; /* the same text under another id: a repost */
+
+    st = stmt(s, ST_INSERT_ITEM);
+    if (item->source_id)
+        sqlite3_bind_int64(st, 1, item->source_id);
+    if (item->run_id)
+        sqlite3_bind_int64(st, 2, item->run_id);
+    bind_text(st, 3, item->platform);
+    bind_text(st, 4, item->external_id);
+    bind_text(st, 5, item->url);
+    bind_text(st, 6, item->author);
+    bind_text(st, 7, item->posted_at);
+    bind_text(st, 8, item->lang);
+    sqlite3_bind_text(st, 9, item->text, (int)item->text_len, SQLITE_TRANSIENT);
+    bind_text(st, 10, raw_sha256);
+    bind_text(st, 11, text_sha256);
+    int rc = run_step(s, st, err, "storing an item");
+    if (rc)
+        return rc;
+    *item_id = sqlite3_last_insert_rowid(s->db);
+    *is_new = true;
+
+    st = stmt(s, ST_INSERT_FTS);
+    sqlite3_bind_int64(st, 1, *item_id);
+    sqlite3_bind_text(st, 2, item->text, (int)item->text_len, SQLITE_TRANSIENT);
+    if (item->normalized)
+        sqlite3_bind_text(st, 3, item->normalized, (int)item->normalized_len, SQLITE_TRANSIENT);
+    return run_step(s, st, err, "indexing an item");
+}
+
+static int sqlite_add_detection(void *impl, int64_t item_id, const jk_hit *hit,
+                                const char *spans_json, const char *pack_version, jk_error *err)
+{
+    sqlite_store *s = impl;
+    sqlite3_stmt *st = stmt(s, ST_UPSERT_DETECTION);
+    sqlite3_bind_int64(st, 1, item_id);
+    bind_text(st, 2, hit->rule_id);
+    bind_text(st, 3, jk_category_id(hit->category));
+    sqlite3_bind_double(st, 4, hit->score);
+    bind_text(st, 5, spans_json);
+    bind_text(st, 6, pack_version);
+    return run_step(s, st, err, "storing a detection");
+}
+
+static int sqlite_run_start(void *impl, const char *what, int64_t *run_id, jk_error *err)
+{
+    sqlite_store *s = impl;
+    sqlite3_stmt *st = stmt(s, ST_RUN_START);
+    bind_text(st, 1, what);
+    int rc = run_step(s, st, err, "starting a patrol run");
+    if (!rc)
+        *run_id = sqlite3_last_insert_rowid(s->db);
+    return rc;
+}
+
+static int sqlite_run_finish(void *impl, int64_t run_id, long items_new, long items_seen,
+                             long hits, long errors, jk_error *err)
+{
+    sqlite_store *s = impl;
+    sqlite3_stmt *st = stmt(s, ST_RUN_FINISH);
+    sqlite3_bind_int64(st, 1, run_id);
+    sqlite3_bind_int64(st, 2, items_new);
+    sqlite3_bind_int64(st, 3, items_seen);
+    sqlite3_bind_int64(st, 4, hits);
+    sqlite3_bind_int64(st, 5, errors);
+    return run_step(s, st, err, "finishing a patrol run");
+}
+
+/* An FTS5 string literal: the query as one phrase, quotes doubled, so no
+ * user input is ever read as FTS syntax. */
+static void fts_phrase(jk_buf *b, const char *column, const char *q)
+{
+    jk_buf_puts(b, column);
+    jk_buf_puts(b, ":\"");
+    for (const char *p = q; *p; p++) {
+        if (*p == '"')
+            jk_buf_putc(b, '"');
+        jk_buf_putc(b, *p);
+    }
+    jk_buf_putc(b, '"');
+}
+
+static size_t utf8_chars(const char *s)
+{
+    size_t n = 0;
+    for (; *s; s++)
+        n += ((unsigned char)*s & 0xC0) != 0x80;
+    return n;
+}
+
+static int sqlite_search(void *impl, const char *query, const char *normalized_query,
+                         size_t limit, jk_search_fn fn, void *ctx, jk_error *err)
+{
+    sqlite_store *s = impl;
+    sqlite3_stmt *st;
+    jk_buf match;
+    jk_buf_init(&match, 0);
+    if (utf8_chars(query) >= 3 || (normalized_query && utf8_chars(normalized_query) >= 3)) {
+        /* trigrams need three characters on each side of the OR */
+        if (utf8_chars(query) >= 3)
+            fts_phrase(&match, "text", query);
+        if (normalized_query && utf8_chars(normalized_query) >= 3) {
+            if (match.len)
+                jk_buf_puts(&match, " OR ");
+            fts_phrase(&match, "norm", normalized_query);
+        }
+        st = stmt(s, ST_SEARCH_FTS);
+        sqlite3_bind_text(st, 1, match.data, (int)match.len, SQLITE_TRANSIENT);
+    } else {
+        st = stmt(s, ST_SEARCH_LIKE);
+        bind_text(st, 1, query);
+    }
+    sqlite3_bind_int64(st, 2, (sqlite3_int64)limit);
+    int rc = JK_OK, step;
+    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+        jk_search_row row = {
+            sqlite3_column_int64(st, 0),
+            (const char *)sqlite3_column_text(st, 1),
+            (const char *)sqlite3_column_text(st, 2),
+            (const char *)sqlite3_column_text(st, 3),
+            (const char *)sqlite3_column_text(st, 4),
+            (const char *)sqlite3_column_text(st, 5),
+            (size_t)sqlite3_column_bytes(st, 5),
+        };
+        if (fn(ctx, &row))
+            break;
+    }
+    if (step != SQLITE_ROW && step != SQLITE_DONE)
+        rc = db_error(s, err, "searching");
+    jk_buf_release(&match);
+    sqlite3_reset(st);
+    return rc;
+}
+
+static long count_one(sqlite_store *s, int which)
+{
+    sqlite3_stmt *st = stmt(s, which);
+    long n = sqlite3_step(st) == SQLITE_ROW ? (long)sqlite3_column_int64(st, 0) : 0;
+    sqlite3_reset(st);
+    return n;
+}
+
+static int sqlite_stats(void *impl, jk_store_stats *out, jk_error *err)
+{
+    (void)err;
+    sqlite_store *s = impl;
+    out->items = count_one(s, ST_COUNT_ITEMS);
+    out->items_hit = count_one(s, ST_COUNT_HIT);
+    out->runs = count_one(s, ST_COUNT_RUNS);
+    sqlite3_stmt *st = stmt(s, ST_COUNT_CATEGORY);
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        const char *id = (const char *)sqlite3_column_text(st, 0);
+        jk_category c;
+        if (id && jk_category_from_id(id, strlen(id), &c) == JK_OK)
+            out->category_items[c] = (long)sqlite3_column_int64(st, 1);
+    }
+    sqlite3_reset(st);
+    return JK_OK;
+}
+
+static int sqlite_count_by(void *impl, const char *what, jk_count_fn fn, void *ctx,
+                           jk_error *err)
+{
+    sqlite_store *s = impl;
+    sqlite3_stmt *st = stmt(s, strcmp(what, "day") == 0 ? ST_BY_DAY : ST_BY_PLATFORM);
+    int step;
+    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+        const char *key = (const char *)sqlite3_column_text(st, 0);
+        if (fn(ctx, key ? key : "", (long)sqlite3_column_int64(st, 1),
+               (long)sqlite3_column_int64(st, 2)))
+            break;
+    }
+    int rc = step == SQLITE_ROW || step == SQLITE_DONE ? JK_OK : db_error(s, err, "counting");
+    sqlite3_reset(st);
+    return rc;
+}
+
+const struct jk_store_ops jk_store_sqlite_ops = {
+    .name = "sqlite",
+    .open = sqlite_open,
+    .close = sqlite_close,
+    .schema_version = sqlite_schema_version,
+    .begin = sqlite_begin,
+    .commit = sqlite_commit,
+    .rollback = sqlite_rollback,
+    .add_item = sqlite_add_item,
+    .add_detection = sqlite_add_detection,
+    .run_start = sqlite_run_start,
+    .run_finish = sqlite_run_finish,
+    .search = sqlite_search,
+    .stats = sqlite_stats,
+    .count_by = sqlite_count_by,
+};

@@ -74,10 +74,11 @@ int jk_store_run_start(jk_store *st, const char *what, int64_t *run_id, jk_error
 int jk_store_run_finish(jk_store *st, int64_t run_id, long items_new, long items_seen,
                         long hits, long errors, jk_error *err);
 
-/* Full-text search over item text (FTS5 trigram index over the original
- * and the normalized text, so やさい also finds ﾔｻｲ). Queries of fewer
- * than three characters fall back to a substring scan. Calls fn for each
- * match, newest first, at most `limit` times. */
+/* Full-text search over items (FTS5 trigram index over the normalized
+ * text; pass the query normalized the same way, so やさい also finds ﾔｻｲ).
+ * Queries of fewer than three characters scan the original text for
+ * `query` instead. Calls fn for each match, newest first, at most `limit`
+ * times. */
 typedef struct jk_search_row {
     int64_t item_id;
     const char *platform;

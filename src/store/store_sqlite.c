@@ -4,9 +4,9 @@
  *
  * WAL mode lets readers (search, stats) run beside a patrol writing;
  * foreign keys are on so detections never outlive their item. Text search
- * uses a contentless FTS5 table with the trigram tokenizer over both the
- * original and the normalized text: trigrams need no word segmentation,
- * which Japanese text does not have.
+ * uses a contentless FTS5 table with the trigram tokenizer over the
+ * normalized text: trigrams need no word segmentation, which Japanese text
+ * does not have, and normalized queries find every obfuscated spelling.
  */
 #include <sqlite3.h>
 #include <stdio.h>
@@ -76,7 +76,7 @@ static const char *const migrations[] = {
     "  span_start INTEGER,"
     "  span_end INTEGER);"
     "CREATE INDEX indicators_value ON indicators(type, value);"
-    "CREATE VIRTUAL TABLE items_fts USING fts5(text, norm, content='', tokenize='trigram');",
+    "CREATE VIRTUAL TABLE items_fts USING fts5(norm, content='', tokenize='trigram');",
 };
 
 enum {
@@ -110,7 +110,7 @@ static const char *const statements[ST_COUNT] = {
     [ST_INSERT_ITEM] =
         "INSERT INTO items (source_id, run_id, platform, external_id, url, author, posted_at,"
         " lang, text, raw_sha256, text_sha256) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11)",
-    [ST_INSERT_FTS] = "INSERT INTO items_fts (rowid, text, norm) VALUES (?1, ?2, ?3)",
+    [ST_INSERT_FTS] = "INSERT INTO items_fts (rowid, norm) VALUES (?1, ?2)",
     [ST_UPSERT_DETECTION] =
         "INSERT INTO detections (item_id, rule_id, category, score, spans, pack_version)"
         " VALUES (?1,?2,?3,?4,?5,?6) ON CONFLICT (item_id, rule_id) DO UPDATE SET"
@@ -326,11 +326,14 @@ static int sqlite_add_item(void *impl, const jk_item_in *item, const char *raw_s
     *item_id = sqlite3_last_insert_rowid(s->db);
     *is_new = true;
 
+    /* Only the normalized text is indexed: every query is normalized too,
+     * so one index finds all spellings, at half the cost of two. */
     st = stmt(s, ST_INSERT_FTS);
     sqlite3_bind_int64(st, 1, *item_id);
-    sqlite3_bind_text(st, 2, item->text, (int)item->text_len, SQLITE_TRANSIENT);
     if (item->normalized)
-        sqlite3_bind_text(st, 3, item->normalized, (int)item->normalized_len, SQLITE_TRANSIENT);
+        sqlite3_bind_text(st, 2, item->normalized, (int)item->normalized_len, SQLITE_STATIC);
+    else
+        sqlite3_bind_text(st, 2, item->text, (int)item->text_len, SQLITE_STATIC);
     return run_step(s, st, err, "indexing an item");
 }
 
@@ -401,15 +404,10 @@ static int sqlite_search(void *impl, const char *query, const char *normalized_q
     sqlite3_stmt *st;
     jk_buf match;
     jk_buf_init(&match, 0);
-    if (utf8_chars(query) >= 3 || (normalized_query && utf8_chars(normalized_query) >= 3)) {
-        /* trigrams need three characters on each side of the OR */
-        if (utf8_chars(query) >= 3)
-            fts_phrase(&match, "text", query);
-        if (normalized_query && utf8_chars(normalized_query) >= 3) {
-            if (match.len)
-                jk_buf_puts(&match, " OR ");
-            fts_phrase(&match, "norm", normalized_query);
-        }
+    const char *q = normalized_query && *normalized_query ? normalized_query : query;
+    if (utf8_chars(q) >= 3) {
+        /* trigrams need three characters */
+        fts_phrase(&match, "norm", q);
         st = stmt(s, ST_SEARCH_FTS);
         sqlite3_bind_text(st, 1, match.data, (int)match.len, SQLITE_TRANSIENT);
     } else {

@@ -108,5 +108,12 @@ int main(int argc, char **argv)
            (double)corpus_len / 1048576.0 / secs);
     hs_free_scratch(scratch);
     hs_free_database(db);
+    for (unsigned i = 0; i < count; i++)
+        free(exprs[i]);
+    free(exprs);
+    free(flags);
+    free(ids);
+    free(terms);
+    free(corpus);
     return 0;
 }

@@ -2,28 +2,86 @@
  * normalize.c — folding obfuscated post text into one comparable form, with
  * a map from every normalized byte back to the original bytes.
  *
- * Owns: the per-code-point folding tables (built once from utf8proc's
- * Unicode data), and the two passes over a text: pass 1 decodes and folds
- * each character on its own (NFKC, case, kana, context-free look-alikes),
- * pass 2 applies what depends on neighbours (separators between letters,
- * look-alike kanji next to kana, digits inside words).
+ * Owns: the per-code-point folding table (built once from utf8proc's
+ * Unicode data) and the single pass over a text that applies it together
+ * with the folds that depend on neighbours (separators between letters,
+ * look-alike kanji next to katakana, digits inside words).
  * Must not touch: anything about rules or matching.
  *
- * Why tables: NFKC and case folding of one code point never change, so the
- * result for every BMP code point is computed once in jk_normalizer_new and
- * a text costs one lookup per character. Non-BMP characters (mostly emoji)
- * are folded on the fly. Each table entry is iterated to a fixpoint, so
- * normalizing normalized text changes nothing (idempotence).
+ * Why a table: NFKC, case and kana folding of one code point never change,
+ * so jk_normalizer_new computes the result for every BMP code point once,
+ * already encoded as UTF-8, with the class the context rules need. A text
+ * then costs one lookup per character; ideographs (most of Japanese text)
+ * skip even that, as they fold to themselves. Non-BMP characters (emoji,
+ * rare kanji, math letters) are folded on the fly. Every fold is iterated
+ * to a fixpoint, so normalizing normalized text changes nothing.
  *
- * The separator policy (see docs/rules.md, "Normalization"):
- *  - a gap of spaces/punctuation between two letters is removed unless both
- *    sides are Latin/digit words and one of them is longer than one
- *    character ("the cat" keeps its space; "y a s a i" and "ヤ サ イ" do not);
- *  - a gap made only of symbols/emoji between such letters is a spacer and
- *    is removed (野⭐菜); symbols elsewhere are kept, so rules can match 🥦;
- *  - a gap mixing symbols and spaces keeps its symbols, with each run of
- *    spaces collapsed to one space;
- *  - spaces at the start and end of the text are dropped.
+ * Why one pass: the first version folded into an array of 16-byte records
+ * and walked it again for the context rules, at about 100 MB/s. Context is
+ * almost always one character wide, so this pass keeps a little state (the
+ * last letter, the pending gap, the current Latin word) and looks ahead
+ * only in the rare places that need it (a Latin letter after a gap, a
+ * look-alike kanji, a dash).
+ *
+ * Character classes: letters are CJK (ideographs, kana, hangul) or Latin
+ * (letters and digits of every other script, and U+FFFD, which stands for
+ * invalid input and is never dropped); separators are spaces, controls,
+ * punctuation (P*) and Sm/Sk symbols; symbols are So/Sc, emoji, private
+ * use and unassigned code points; zero-width characters, format controls,
+ * variation selectors, tags and the keycap mark are dropped anywhere (they
+ * are spacers, so this is the separators step; without it they are kept).
+ * With no step at all the output is the input with invalid bytes replaced.
+ *
+ * Separator policy (JK_NORM_SEPARATORS). A gap is a maximal run of
+ * separators and symbols. Between two letters, a gap made only of
+ * separators, or only of symbols (野⭐菜: emoji used as spacers), is removed
+ * unless both sides are Latin words and one of them has more than one
+ * letter: ヤ サ イ, や.さ.い, ｐ 活, y a s a i, 1 g and ﾔｻｲ ＴＨＣ (やさいthc)
+ * are glued, as gluing Latin to CJK never makes a new English word, while
+ * "the cat" keeps one space. A gap that is kept, or mixes separators with
+ * symbols (野菜 🥦 手押し: the emoji is a word), keeps its symbols, and each
+ * run of separators in it becomes one space. A gap at the start or end of
+ * the text keeps its symbols (🥦あります, 手押し🍁) and drops the separator
+ * runs at the very start and end. Word lengths count letters as written,
+ * before gaps are removed, so "ab c d" becomes "ab cd".
+ *
+ * Look-alikes (JK_NORM_LOOKALIKE), context-free: Cyrillic and Greek letters
+ * that pass for Latin ones, accents on Latin letters, 〇 ○ ◯ as 0. In
+ * context:
+ *  - a run of the kanji 工口力二卜夕八一 (runs skip gaps) is disguised
+ *    katakana (え ろ か に と た は ー) when a neighbouring letter is
+ *    written katakana and the other neighbour is not a kanji (エ口, 口リ,
+ *    ア力ウント but ネット口座), or when the run has two or more and no
+ *    kanji on either side (工口, 工 口), or when it has two or more, no 一,
+ *    and a kanji on one side only (工口動画, but 一口食べ, 力一杯 and 人工口座
+ *    stay), or when a voiced mark follows one of it (力ﾞ: kanji take no
+ *    voiced marks). Hiragana neighbours do not count: they are okurigana
+ *    and particles (協力して, 入口に, は二人で).
+ *  - a dash (－ — ― ‐ – ─ ━ −) next to kana, with no gap between, is the
+ *    prolonged sound mark ー (ア－ス, すげ―); elsewhere it is a separator.
+ *  - in an ASCII word of lower-case letters and digits: if all its letters
+ *    are o, l or i, they are digits (42O, 1O万); if it has three letters or
+ *    more, 0 1 3 4 5 are letters o i e a s (c0caine, sh4bu); 1g, 10g stay.
+ *
+ * Marks: a combining mark composes with the character before it (ｶﾞ, か +
+ * U+3099; also ゛ ゜, which NFKC would turn into a space and a mark) and the
+ * result covers both originals. Marks that do not compose stay attached;
+ * under LOOKALIKE all but the kana voiced marks are dropped. Composition is
+ * pairwise, which is all that kana and Latin accents need: several marks on
+ * one base are not reordered canonically, and Hangul jamo are not joined
+ * (NFC would do both).
+ *
+ * The offset map: output character c (all of its bytes) maps to the range
+ * of the input character that produced it, or for a composed character to
+ * the range from its base to its mark, or for a space that stands for a run
+ * of separators to that whole run. Input characters that produce nothing
+ * are "dropped": separators, symbols and marks of removed gaps, separators
+ * at the start and end, and zero-width characters and variation selectors.
+ * (An accent removed by LOOKALIKE is not dropped: its base's range grows
+ * over it.) So every input byte is inside some output range or belongs to a
+ * dropped character, and no invalid byte and no character whose NFKC form
+ * has a letter or digit (ﾞ is a mark, ﹼ a space and a mark) is ever
+ * dropped. tests/core/test_normalize.c checks exactly this on every result.
  */
 #include "junkai/normalize.h"
 
@@ -37,57 +95,65 @@
 #include "junkai/limits.h"
 #include "utf8.h"
 
-enum char_class {
-    CLS_DROP,  /* zero-width, variation selectors: removed, never a gap */
-    CLS_SEP,   /* spaces, punctuation, controls */
-    CLS_SYM,   /* emoji and other symbols */
-    CLS_KANA,  /* hiragana, katakana, prolonged sound mark */
-    CLS_HAN,   /* ideographs and other CJK letters */
-    CLS_LATIN, /* letters and digits of space-separated scripts */
-    CLS_MARK,  /* combining marks */
-    CLS_RUN    /* pass 1 only: a run of hiragana and kanji that every step
-                  leaves unchanged, copied through as bytes (see pass1) */
+/* What a folded code point is to the context rules. */
+enum kind {
+    K_LATIN, /* letter or digit of a space-separated script */
+    K_CJK,   /* ideograph, kana, hangul */
+    K_SEP,   /* space, control, punctuation, Sm/Sk */
+    K_SYM,   /* emoji and other symbols */
+    K_DROP,  /* removed everywhere */
+    K_MARK,  /* combining mark */
+    K_SLOW,  /* table entry only: fold to several code points, see the pool */
+    K_NONE   /* state only: no letter yet */
 };
 
-#define MAX_FOLD 18 /* longest fold of one BMP code point (U+FDFA is 18) */
+enum kind_flags {
+    F_KANA = 1u << 0, /* hiragana or katakana (incl. ー) */
+    F_HAN = 1u << 1,  /* a CJK letter that is not kana */
+    F_KATA = 1u << 2, /* reads as katakana to a look-alike kanji next to it */
+    F_LOOK = 1u << 3, /* look-alike kanji: folded by context (LOOKALIKE only) */
+    F_DASH = 1u << 4  /* dash: ー next to kana (LOOKALIKE only) */
+};
 
-/* The fold of one BMP code point. The common case (one code point out) is
- * answered from the entry alone, without touching the pool: one memory
- * access per character on the hot path. */
+#define MAX_FOLD 18 /* longest fold of one code point (U+FDFA is 18) */
+#define NONE SIZE_MAX
+/* Output slack: the fast path stores 4 bytes (and 4 map entries) at a time
+ * whatever the character's length. */
+#define SLACK 8
+
+/* The fold of one BMP code point: kind and flags of the folded character
+ * and its UTF-8, or for K_SLOW an offset into the pool (count, then code
+ * points). 8 bytes, so the kana and ASCII parts stay in L1. */
 typedef struct fold_entry {
-    int32_t value; /* the folded code point when len == 1, else pool offset */
-    uint8_t len;   /* code points; 0 = dropped */
-    uint8_t cls;   /* class of value when len == 1 */
-    bool katakana; /* the input code point is written katakana */
+    uint8_t kind;
+    uint8_t flags;
+    uint8_t nbytes;
+    uint8_t wbits; /* word_bits of the folded character (see pass) */
+    union {
+        unsigned char utf8[4];
+        uint32_t pool;
+    } out;
 } fold_entry;
 
 struct jk_normalizer {
     unsigned flags;
-    fold_entry fold[0x10000];
-    uint8_t cls[0x10000]; /* class of a folded BMP code point */
     int32_t *pool;
     size_t pool_len, pool_cap;
-};
-
-/* One folded character of pass 1. */
-typedef struct norm_char {
-    int32_t cp;
-    uint32_t ostart, oend;
-    uint8_t cls;
-    bool katakana; /* written in katakana (before kana folding) */
-} norm_char;
-
-struct jk_norm_work {
-    norm_char *chars;
-    size_t cap;
+    /* look-alike kanji among U+4E00..U+5DFF, one bit each */
+    uint8_t look_kanji[(0x5E00 - 0x4E00) / 8];
+    /* U+3000..U+30FF that fold to a 3-byte CJK letter without context (the
+     * kana): UTF-8 in the low three bytes, flags in the top one; else 0 */
+    uint32_t kana[0x100];
+    fold_entry fold[0x10000];
 };
 
 /* ---- context-free folding (table build) --------------------------------- */
 
 static bool is_kana(int32_t c)
 {
-    return (c >= 0x3041 && c <= 0x309F) || (c >= 0x30A0 && c <= 0x30FF) ||
-           (c >= 0x31F0 && c <= 0x31FF);
+    return (c >= 0x3041 && c <= 0x3096) || c == 0x309D || c == 0x309E ||
+           (c >= 0x30A1 && c <= 0x30FA) || (c >= 0x30FC && c <= 0x30FE) ||
+           (c >= 0x31F0 && c <= 0x31FF) || c == 0x309F || c == 0x30FF;
 }
 
 static bool is_han(int32_t c)
@@ -102,19 +168,17 @@ static bool is_variation_selector(int32_t c)
     return (c >= 0xFE00 && c <= 0xFE0F) || (c >= 0xE0100 && c <= 0xE01EF);
 }
 
-static uint8_t classify(int32_t c)
+static enum kind classify(int32_t c)
 {
-    if (c == 0x200B || c == 0x200C || c == 0x200D || c == 0x2060 || c == 0xFEFF ||
-        c == 0x00AD || is_variation_selector(c) || c == 0x20E3 || (c >= 0xE0000 && c <= 0xE007F))
-        return CLS_DROP;
-    if (c == 0x3099 || c == 0x309A) /* combining voiced marks, inside the kana block */
-        return CLS_MARK;
+    if (c == 0x200B || c == 0x200C || c == 0x200D || c == 0x2060 || c == 0xFEFF || c == 0x00AD ||
+        is_variation_selector(c) || c == 0x20E3 || (c >= 0xE0000 && c <= 0xE007F))
+        return K_DROP;
+    if (c == 0x3099 || c == 0x309A)
+        return K_MARK;
     if (c == 0xFFFD) /* stands for invalid input: never a spacer, never dropped */
-        return CLS_LATIN;
-    if (is_kana(c) && c != 0x30FB && c != 0x30A0) /* ・ and ゠ are punctuation */
-        return CLS_KANA;
-    if (is_han(c))
-        return CLS_HAN;
+        return K_LATIN;
+    if (is_kana(c) || is_han(c))
+        return K_CJK;
     switch (utf8proc_category(c)) {
     case UTF8PROC_CATEGORY_LU:
     case UTF8PROC_CATEGORY_LL:
@@ -124,25 +188,28 @@ static uint8_t classify(int32_t c)
     case UTF8PROC_CATEGORY_ND:
     case UTF8PROC_CATEGORY_NL:
     case UTF8PROC_CATEGORY_NO:
-        return CLS_LATIN;
+        return K_LATIN;
     case UTF8PROC_CATEGORY_MN:
     case UTF8PROC_CATEGORY_MC:
     case UTF8PROC_CATEGORY_ME:
-        return CLS_MARK;
+        return K_MARK;
     case UTF8PROC_CATEGORY_SO:
     case UTF8PROC_CATEGORY_SC:
     case UTF8PROC_CATEGORY_CO:
     case UTF8PROC_CATEGORY_CN:
-        return CLS_SYM;
+        return K_SYM;
     case UTF8PROC_CATEGORY_CF:
-        return CLS_DROP;
+        return K_DROP; /* bidi overrides, LRM/RLM: invisible */
     default:
-        return CLS_SEP; /* Z*, P*, Sm, Sk, Cc, Cs */
+        return K_SEP; /* Z*, P*, Sm, Sk, Cc, Cs */
     }
 }
 
 /* Cyrillic and Greek letters that pass for Latin ones (after case folding,
- * so uppercase look-alikes arrive as their lowercase forms). */
+ * so upper-case look-alikes arrive as their lower-case forms), and the
+ * circles that pass for zero. */
+/* One row per character: the tables read as tables. */
+/* clang-format off */
 static int32_t latin_lookalike(int32_t c)
 {
     switch (c) {
@@ -154,6 +221,7 @@ static int32_t latin_lookalike(int32_t c)
     case 0x043C: return 'm'; /* м (М) */
     case 0x043D: return 'h'; /* н (Н) */
     case 0x043E: return 'o'; /* о */
+    case 0x043F: return 'n'; /* п */
     case 0x0440: return 'p'; /* р */
     case 0x0441: return 'c'; /* с */
     case 0x0442: return 't'; /* т (Т) */
@@ -185,16 +253,42 @@ static int32_t latin_lookalike(int32_t c)
     case 0x3007: return '0'; /* 〇 */
     case 0x25CB: return '0'; /* ○ */
     case 0x25EF: return '0'; /* ◯ */
-    case 0xFF0D: return 0x30FC; /* － (before NFKC turns it into '-') */
-    case 0x2014: return 0x30FC; /* — */
-    case 0x2015: return 0x30FC; /* ― */
-    case 0x2500: return 0x30FC; /* ─ */
     default: return c;
     }
 }
+/* clang-format on */
+
+/* Dashes that stand for the prolonged sound mark next to kana. ASCII '-'
+ * is not one: it is far too common between Latin words and numbers. */
+static bool is_dash(int32_t c)
+{
+    return (c >= 0x2010 && c <= 0x2015) || c == 0x2212 || c == 0x2500 || c == 0x2501 ||
+           c == 0xFF0D || c == 0xFE58 || c == 0xFE63;
+}
+
+/* Kanji that imitate katakana (工口 for エロ) and the kana they imitate,
+ * given as hiragana since that is what katakana folds to. */
+/* One row per character: the tables read as tables. */
+/* clang-format off */
+static int32_t kanji_lookalike(int32_t c)
+{
+    switch (c) {
+    case 0x5DE5: return 0x3048; /* 工 え */
+    case 0x53E3: return 0x308D; /* 口 ろ */
+    case 0x529B: return 0x304B; /* 力 か */
+    case 0x4E8C: return 0x306B; /* 二 に */
+    case 0x535C: return 0x3068; /* 卜 と */
+    case 0x5915: return 0x305F; /* 夕 た */
+    case 0x516B: return 0x306F; /* 八 は */
+    case 0x4E00: return 0x30FC; /* 一 ー */
+    default: return 0;
+    }
+}
+/* clang-format on */
 
 /* Katakana to hiragana: the blocks are parallel 0x60 apart. ヷ-ヺ have no
- * single hiragana; they become わ/ゐ/ゑ/を with the voiced mark. */
+ * single hiragana; they become わ/ゐ/ゑ/を with the voiced mark. The small
+ * katakana extensions ㇰ… have no hiragana and stay. */
 static size_t kana_fold(int32_t c, int32_t *out)
 {
     if ((c >= 0x30A1 && c <= 0x30F6) || c == 0x30FD || c == 0x30FE) {
@@ -206,10 +300,6 @@ static size_t kana_fold(int32_t c, int32_t *out)
         out[1] = 0x3099;
         return 2;
     }
-    if (c >= 0x31F0 && c <= 0x31FF) { /* small katakana extensions ㇰ… */
-        out[0] = c;
-        return 1;
-    }
     out[0] = c;
     return 1;
 }
@@ -220,15 +310,17 @@ static size_t fold_once(unsigned flags, int32_t c, int32_t *out)
 {
     int32_t buf[MAX_FOLD * 2];
     size_t n = 1;
-    buf[0] = c;
-    if (flags & JK_NORM_LOOKALIKE)
-        buf[0] = latin_lookalike(c);
-    int options = UTF8PROC_STABLE | UTF8PROC_COMPOSE;
-    if (flags & JK_NORM_NFKC)
-        options |= UTF8PROC_COMPAT;
-    if (flags & JK_NORM_CASE)
-        options |= UTF8PROC_CASEFOLD;
-    if (flags & (JK_NORM_NFKC | JK_NORM_CASE)) {
+    buf[0] = (flags & JK_NORM_LOOKALIKE) ? latin_lookalike(c) : c;
+    if ((flags & JK_NORM_NFKC) && (c == 0x309B || c == 0x309C)) {
+        /* ゛ ゜: NFKC gives a space and the combining mark, which would never
+         * meet the kana they follow (か゛ for が); treat them as the marks */
+        buf[0] = c - 2;
+    } else if (flags & (JK_NORM_NFKC | JK_NORM_CASE)) {
+        int options = UTF8PROC_STABLE | UTF8PROC_COMPOSE;
+        if (flags & JK_NORM_NFKC)
+            options |= UTF8PROC_COMPAT;
+        if (flags & JK_NORM_CASE)
+            options |= UTF8PROC_CASEFOLD;
         int bound = 0;
         utf8proc_ssize_t r = utf8proc_decompose_char(buf[0], buf, MAX_FOLD, options, &bound);
         if (r < 0 || r > MAX_FOLD) {
@@ -247,22 +339,26 @@ static size_t fold_once(unsigned flags, int32_t c, int32_t *out)
         if (flags & JK_NORM_LOOKALIKE) {
             k = latin_lookalike(k);
             /* accents on Latin letters: é is e for matching purposes */
-            if (classify(k) == CLS_MARK && m > 0 && out[m - 1] < 0x250 && k != 0x3099 &&
-                k != 0x309A)
+            if (classify(k) == K_MARK && m > 0 && out[m - 1] < 0x250 && k != 0x3099 && k != 0x309A)
                 continue;
             if (k >= 0xC0 && k < 0x250) {
                 int32_t d[MAX_FOLD];
                 int bound = 0;
-                utf8proc_ssize_t r = utf8proc_decompose_char(k, d, MAX_FOLD,
-                                                             UTF8PROC_DECOMPOSE, &bound);
+                utf8proc_ssize_t r =
+                    utf8proc_decompose_char(k, d, MAX_FOLD, UTF8PROC_DECOMPOSE, &bound);
                 if (r >= 1 && d[0] < 0x80)
                     k = d[0];
             }
         }
         int32_t kana[2];
-        size_t kn = (flags & JK_NORM_KANA) ? kana_fold(k, kana) : (kana[0] = k, 1);
+        size_t kn = 1;
+        kana[0] = k;
+        if (flags & JK_NORM_KANA)
+            kn = kana_fold(k, kana);
         for (size_t j = 0; j < kn && m < MAX_FOLD; j++) {
-            if (classify(kana[j]) == CLS_DROP)
+            /* zero-width characters and variation selectors are spacers:
+             * removing them is the separators step's business */
+            if ((flags & JK_NORM_SEPARATORS) && classify(kana[j]) == K_DROP)
                 continue;
             out[m++] = kana[j];
         }
@@ -270,7 +366,8 @@ static size_t fold_once(unsigned flags, int32_t c, int32_t *out)
     return m;
 }
 
-/* Fold to a fixpoint so that folding folded text changes nothing. */
+/* Fold to a fixpoint so that folding folded text changes nothing: every
+ * code point of the result folds to itself. */
 static size_t fold_codepoint(unsigned flags, int32_t c, int32_t *out)
 {
     size_t n = fold_once(flags, c, out);
@@ -291,22 +388,85 @@ static size_t fold_codepoint(unsigned flags, int32_t c, int32_t *out)
         memcpy(out, next, m * sizeof *out);
         n = m;
     }
+    /* One character is never "letters with spacers between": ㈱ is (株),
+     * ⒈ is 1., ℅ is c/o. Keep the letters (and their marks); a fold with
+     * no letter (… is ..., ¨ is a space and a mark) keeps its first code
+     * point, so the character is one separator or one symbol. */
+    if ((flags & JK_NORM_SEPARATORS) && n > 1) {
+        bool letters = false;
+        for (size_t i = 0; i < n; i++) {
+            enum kind k = classify(out[i]);
+            letters |= k == K_LATIN || k == K_CJK;
+        }
+        size_t m = 0;
+        for (size_t i = 0; i < n; i++) {
+            enum kind k = classify(out[i]);
+            if (!letters ? m == 0 : (k == K_LATIN || k == K_CJK || k == K_MARK))
+                out[m++] = out[i];
+        }
+        n = m;
+    }
     return n;
 }
 
-/* Katakana as written: full-width, half-width, or the prolonged sound mark
- * that katakana words use. Look-alike kanji imitate these (エ口, 力ワイイ). */
+/* Katakana as written: full-width, half-width, small extensions, iteration
+ * marks, and the prolonged sound mark that katakana words use. */
 static bool written_katakana(int32_t c)
 {
-    return (c >= 0x30A1 && c <= 0x30FA) || c == 0x30FC || (c >= 0xFF66 && c <= 0xFF9D) ||
-           (c >= 0x31F0 && c <= 0x31FF);
+    return (c >= 0x30A1 && c <= 0x30FA) || (c >= 0x30FC && c <= 0x30FE) ||
+           (c >= 0xFF66 && c <= 0xFF9D) || (c >= 0x31F0 && c <= 0x31FF);
+}
+
+static size_t encode_utf8(int32_t cp, unsigned char *b)
+{
+    if (cp < 0x80) {
+        b[0] = (unsigned char)cp;
+        return 1;
+    }
+    if (cp < 0x800) {
+        b[0] = (unsigned char)(0xC0 | (cp >> 6));
+        b[1] = (unsigned char)(0x80 | (cp & 0x3F));
+        return 2;
+    }
+    if (cp < 0x10000) {
+        b[0] = (unsigned char)(0xE0 | (cp >> 12));
+        b[1] = (unsigned char)(0x80 | ((cp >> 6) & 0x3F));
+        b[2] = (unsigned char)(0x80 | (cp & 0x3F));
+        return 3;
+    }
+    b[0] = (unsigned char)(0xF0 | (cp >> 18));
+    b[1] = (unsigned char)(0x80 | ((cp >> 12) & 0x3F));
+    b[2] = (unsigned char)(0x80 | ((cp >> 6) & 0x3F));
+    b[3] = (unsigned char)(0x80 | (cp & 0x3F));
+    return 4;
+}
+
+/* Kind and flags of a folded code point `cp`; `input` is the code point it
+ * came from (katakana-ness and dashes are about what was written). */
+static void describe(unsigned flags, int32_t input, int32_t cp, uint8_t *kind, uint8_t *fl)
+{
+    enum kind k = classify(cp);
+    unsigned f = 0;
+    if (k == K_DROP && !(flags & JK_NORM_SEPARATORS))
+        k = K_SYM; /* kept as written */
+    if (k == K_CJK)
+        f |= is_kana(cp) ? F_KANA : F_HAN;
+    if (k == K_CJK && (written_katakana(input) || written_katakana(cp)))
+        f |= F_KATA;
+    if (flags & JK_NORM_LOOKALIKE) {
+        if (k == K_CJK && kanji_lookalike(cp))
+            f |= F_LOOK;
+        if (k == K_SEP && (is_dash(input) || is_dash(cp)))
+            f |= F_DASH;
+    }
+    *kind = (uint8_t)k;
+    *fl = (uint8_t)f;
 }
 
 static void pool_push(jk_normalizer *nz, const int32_t *cps, size_t n)
 {
-    if (n == 0)
-        return;
-    jk_grow((void **)&nz->pool, &nz->pool_cap, nz->pool_len + n, sizeof *nz->pool);
+    jk_grow((void **)&nz->pool, &nz->pool_cap, nz->pool_len + n + 1, sizeof *nz->pool);
+    nz->pool[nz->pool_len++] = (int32_t)n;
     memcpy(nz->pool + nz->pool_len, cps, n * sizeof *cps);
     nz->pool_len += n;
 }
@@ -317,31 +477,45 @@ int jk_normalizer_new(unsigned flags, jk_normalizer **out, jk_error *err)
     jk_normalizer *nz = jk_calloc(1, sizeof *nz);
     nz->flags = flags & JK_NORM_ALL;
     for (int32_t c = 0; c < 0x10000; c++) {
+        fold_entry *fe = &nz->fold[c];
         int32_t cps[MAX_FOLD];
         size_t n;
         if (c >= 0xD800 && c <= 0xDFFF) {
             cps[0] = 0xFFFD; /* never decoded; kept total for safety */
             n = 1;
-        } else if (c < 0x80 && !(nz->flags & JK_NORM_CASE)) {
-            cps[0] = c;
-            n = 1;
         } else {
             n = fold_codepoint(nz->flags, c, cps);
         }
-        fold_entry *fe = &nz->fold[c];
-        fe->len = (uint8_t)n;
-        if (n == 1) {
-            fe->value = cps[0];
-            fe->cls = classify(cps[0]);
+        if (n == 0) {
+            fe->kind = K_DROP;
+            continue;
+        }
+        unsigned char b[4];
+        size_t nb = encode_utf8(cps[0], b);
+        size_t in_bytes = c < 0x80 ? 1 : c < 0x800 ? 2 : 3;
+        describe(nz->flags, c, cps[0], &fe->kind, &fe->flags);
+        /* The fast path takes single code points that never outgrow their
+         * input (so it needs no capacity checks); marks go the slow way
+         * because they compose with what precedes them. */
+        if (n == 1 && nb <= in_bytes && fe->kind != K_MARK) {
+            fe->nbytes = (uint8_t)nb;
+            memcpy(fe->out.utf8, b, nb);
+            fe->wbits = nb != 1                        ? 4
+                        : (b[0] >= '0' && b[0] <= '9') ? 1
+                        : (b[0] >= 'a' && b[0] <= 'z') ? 2
+                                                       : 4;
         } else {
-            fe->value = (int32_t)nz->pool_len;
+            fe->kind = K_SLOW;
+            fe->flags &= F_KATA; /* carried to the letters of the fold */
+            fe->out.pool = (uint32_t)nz->pool_len;
             pool_push(nz, cps, n);
         }
-        /* － and — fold to ー, which reads as katakana to its neighbours
-         * whatever it was written as (idempotence needs the same answer for
-         * the folded text) */
-        fe->katakana = written_katakana(c) || (n == 1 && cps[0] == 0x30FC);
-        nz->cls[c] = classify(c);
+        if ((fe->flags & F_LOOK) && c >= 0x4E00 && c < 0x5E00)
+            nz->look_kanji[(c - 0x4E00) >> 3] |= (uint8_t)(1u << (c & 7));
+        if (c >= 0x3000 && c < 0x3100 && fe->kind == K_CJK && fe->nbytes == 3 &&
+            !(fe->flags & F_LOOK))
+            nz->kana[c - 0x3000] = fe->out.utf8[0] | (uint32_t)fe->out.utf8[1] << 8 |
+                                   (uint32_t)fe->out.utf8[2] << 16 | (uint32_t)fe->flags << 24;
     }
     *out = nz;
     return JK_OK;
@@ -370,300 +544,233 @@ void jk_normalized_release(jk_normalized *res)
     free(res->text);
     free(res->orig_start);
     free(res->orig_end);
-    if (res->work) {
-        free(res->work->chars);
-        free(res->work);
-    }
     memset(res, 0, sizeof *res);
 }
 
-void jk_normalized_to_original(const jk_normalized *res, size_t nstart, size_t nend,
-                               size_t *ostart, size_t *oend)
+void jk_normalized_to_original(const jk_normalized *res, size_t nstart, size_t nend, size_t *ostart,
+                               size_t *oend)
 {
     *ostart = res->orig_start[nstart];
     *oend = res->orig_end[nend - 1];
 }
 
-/* ---- pass 1: decode and fold each character ----------------------------- */
+/* ---- decoding ----------------------------------------------------------- */
 
-static inline uint8_t class_of(const jk_normalizer *nz, int32_t c)
+/* The folded code points of the input character at in[pos]: its length in
+ * bytes, the code points in cps (count in *n) and the flags that are about
+ * what was written (F_KATA, F_DASH: －  folds to '-', which is no dash).
+ * Invalid bytes are U+FFFD. */
+static size_t fold_at(const jk_normalizer *nz, const unsigned char *in, size_t len, size_t pos,
+                      int32_t *cps, size_t *n, unsigned *kata)
 {
-    return c < 0x10000 ? nz->cls[c] : classify(c);
-}
-
-/* Compose base + voiced/semi-voiced mark (か+゛→が) as NFC would; 0 when
- * the pair has no composed form. */
-static int32_t compose_pair(int32_t base, int32_t mark)
-{
-    int32_t buf[2] = {base, mark};
-    utf8proc_ssize_t n = utf8proc_normalize_utf32(buf, 2, UTF8PROC_STABLE | UTF8PROC_COMPOSE);
-    return n == 1 ? buf[0] : 0;
-}
-
-static void grow_chars(struct jk_norm_work *w, size_t need)
-{
-    size_t cap = w->cap ? w->cap : 256;
-    while (cap < need)
-        cap *= 2;
-    w->chars = jk_reallocarray(w->chars, cap, sizeof *w->chars);
-    w->cap = cap;
-}
-
-static inline void push_char(struct jk_norm_work *w, size_t *count, int32_t cp, uint32_t os,
-                             uint32_t oe, uint8_t cls, bool katakana)
-{
-    if (*count == w->cap)
-        grow_chars(w, *count + 1);
-    w->chars[(*count)++] = (norm_char){cp, os, oe, cls, katakana};
-}
-
-
-
-/* A run segment keeps in `cp` whether its first and last characters are
- * kanji (the neighbours that look-alike folding asks about). */
-#define RUN_FIRST_HAN 1
-#define RUN_LAST_HAN 2
-
-/* Is the 3-byte UTF-8 character at s a hiragana letter or a kanji that no
- * step changes? Those are most of Japanese text; recognising them from
- * their bytes lets pass 1 skip decoding and pass 2 copy them through. */
-static inline bool plain_cjk(const unsigned char *s, bool *han)
-{
-    unsigned char a = s[0], b = s[1], c = s[2];
-    if (a == 0xE3) { /* hiragana ぁ..ゖ: U+3041..U+3096 */
-        *han = false;
-        return (b == 0x81 && c >= 0x81 && c <= 0xBF) || (b == 0x82 && c >= 0x80 && c <= 0x96);
+    int32_t cp;
+    size_t nb = jk_utf8_decode(in + pos, len - pos, &cp);
+    *kata = 0;
+    if (nb == 0) {
+        cps[0] = 0xFFFD;
+        *n = 1;
+        return 1;
     }
-    if (a < 0xE4 || a > 0xE9 || (a == 0xE4 && b < 0xB8) || (b & 0xC0) != 0x80 ||
-        (c & 0xC0) != 0x80)
-        return false; /* not U+4E00..U+9FFF */
-    *han = true;
-    int32_t cp = ((a & 0x0F) << 12) | ((b & 0x3F) << 6) | (c & 0x3F);
-    switch (cp) { /* the look-alike kanji take the general path */
-    case 0x5DE5: case 0x53E3: case 0x529B: case 0x4E8C:
-    case 0x535C: case 0x5915: case 0x516B: case 0x4E00:
-        return false;
-    default:
-        return true;
-    }
-}
-
-static inline int32_t decode3(const unsigned char *s)
-{
-    return ((s[0] & 0x0F) << 12) | ((s[1] & 0x3F) << 6) | (s[2] & 0x3F);
-}
-
-static size_t pass1(const jk_normalizer *nz, const unsigned char *in, size_t len,
-                    struct jk_norm_work *w)
-{
-    size_t count = 0;
-    size_t i = 0;
-    while (i < len) {
-        int32_t cp;
-        size_t n;
-        bool han;
-        if (in[i] >= 0xE3 && in[i] <= 0xE9 && len - i >= 3 && plain_cjk(in + i, &han)) {
-            size_t j = i + 3;
-            bool last_han = han, next_han;
-            uint32_t flags = han ? RUN_FIRST_HAN : 0;
-            while (len - j >= 3 && plain_cjk(in + j, &next_han)) {
-                last_han = next_han;
-                j += 3;
-            }
-            if (last_han)
-                flags |= RUN_LAST_HAN;
-            if (w->cap - count < (len - i) + MAX_FOLD + 1)
-                grow_chars(w, count + (len - i) + MAX_FOLD + 1);
-            w->chars[count++] = (norm_char){(int32_t)flags, (uint32_t)i, (uint32_t)j, CLS_RUN,
-                                            false};
-            i = j;
-            continue;
-        }
-        if (in[i] < 0x80) {
-            cp = in[i];
-            n = 1;
+    if (cp < 0x10000) {
+        const fold_entry *fe = &nz->fold[cp];
+        if (fe->kind == K_SLOW) {
+            const int32_t *p = nz->pool + fe->out.pool;
+            *n = (size_t)p[0];
+            memcpy(cps, p + 1, *n * sizeof *cps);
+            *kata = fe->flags & (F_KATA | F_DASH);
+        } else if (fe->kind == K_DROP) {
+            *n = 0;
         } else {
-            n = jk_utf8_decode(in + i, len - i, &cp);
+            /* every folded code point is BMP here: decode the entry */
+            size_t k = jk_utf8_decode(fe->out.utf8, fe->nbytes, &cps[0]);
+            *n = k ? 1 : 0;
+            *kata = fe->flags & (F_KATA | F_DASH);
         }
-        if (n == 0) {
-            cp = 0xFFFD;
-            n = 1;
-        }
-        uint32_t os = (uint32_t)i, oe = (uint32_t)(i + n);
-        i += n;
-
-        /* Room for this character's output and every later one at one
-         * entry per input byte, so the fast path needs no capacity check. */
-        if (w->cap - count < (len - i) + MAX_FOLD + 1)
-            grow_chars(w, count + (len - i) + MAX_FOLD + 1);
-        /* Ideographs fold to themselves under every flag; skipping the
-         * table for them keeps the table's hot part in cache. */
-        if (cp >= 0x4E00 && cp <= 0x9FFF) {
-            w->chars[count++] = (norm_char){cp, os, oe, CLS_HAN, false};
-            continue;
-        }
-        if (cp < 0x10000) {
-            const fold_entry *fe = &nz->fold[cp];
-            if (fe->len == 1 && fe->cls != CLS_MARK && fe->cls != CLS_DROP) {
-                w->chars[count++] = (norm_char){fe->value, os, oe, fe->cls, fe->katakana};
-                continue;
-            }
-        }
-        bool kata = written_katakana(cp);
-        const int32_t *folded;
-        int32_t dyn[MAX_FOLD];
-        size_t fn;
-        if (cp < 0x10000) {
-            const fold_entry *fe = &nz->fold[cp];
-            folded = fe->len == 1 ? &fe->value : nz->pool + fe->value;
-            fn = fe->len;
-        } else {
-            fn = fold_codepoint(nz->flags, cp, dyn);
-            folded = dyn;
-        }
-        for (size_t k = 0; k < fn; k++) {
-            int32_t f = folded[k];
-            uint8_t cls = class_of(nz, f);
-            if (cls == CLS_DROP)
-                continue;
-            if (cls == CLS_MARK) {
-                /* ｶﾞ arrives as カ + U+3099: compose with the previous
-                 * character, which then covers both originals. */
-                norm_char *prev = count ? &w->chars[count - 1] : NULL;
-                if (prev && prev->cls == CLS_RUN) {
-                    /* the mark belongs to the run's last character: split
-                     * it off so it can compose (か + ゛ is が) */
-                    uint32_t last = prev->oend - 3;
-                    int32_t base = decode3(in + last);
-                    bool base_han = (prev->cp & RUN_LAST_HAN) != 0;
-                    if (last == prev->ostart) {
-                        count--;
-                    } else {
-                        prev->oend = last;
-                        bool h = false;
-                        plain_cjk(in + last - 3, &h);
-                        prev->cp = (prev->cp & RUN_FIRST_HAN) | (h ? RUN_LAST_HAN : 0);
-                    }
-                    push_char(w, &count, base, last, last + 3, base_han ? CLS_HAN : CLS_KANA,
-                              false);
-                    prev = &w->chars[count - 1];
-                }
-                if (prev && prev->cls != CLS_SEP && prev->cls != CLS_SYM) {
-                    /* Accents are look-alike noise (é is e); dropping them
-                     * before composing keeps folding idempotent. */
-                    if ((nz->flags & JK_NORM_LOOKALIKE) && f != 0x3099 && f != 0x309A) {
-                        prev->oend = oe; /* dropped, still covered */
-                        continue;
-                    }
-                    int32_t composed = (nz->flags & JK_NORM_NFKC) ? compose_pair(prev->cp, f) : 0;
-                    if (composed) {
-                        prev->cp = composed;
-                        prev->oend = oe;
-                        continue;
-                    }
-                    push_char(w, &count, f, os, oe, prev->cls, prev->katakana);
-                    continue;
-                }
-                if (nz->flags & JK_NORM_SEPARATORS)
-                    cls = CLS_SYM;
-                else
-                    cls = CLS_LATIN;
-            }
-            push_char(w, &count, f, os, oe, cls, kata || f == 0x30FC);
-        }
+        return nb;
     }
-    return count;
+    /* Most non-BMP characters (emoji, rare kanji) have no decomposition and
+     * no case: that is the whole of fold_codepoint for them, quickly. */
+    const utf8proc_property_t *prop = utf8proc_get_property(cp);
+    if (prop->decomp_seqindex == UINT16_MAX && prop->casefold_seqindex == UINT16_MAX) {
+        cps[0] = cp;
+        *n = (nz->flags & JK_NORM_SEPARATORS) && classify(cp) == K_DROP ? 0 : 1;
+        return nb;
+    }
+    *n = fold_codepoint(nz->flags, cp, cps);
+    return nb;
 }
 
-/* ---- pass 2: context ---------------------------------------------------- */
+/* Kind and flags of a folded code point (a fixpoint of the fold). */
+static inline void kind_of(const jk_normalizer *nz, int32_t cp, uint8_t *kind, uint8_t *fl)
+{
+    if (cp < 0x10000 && nz->fold[cp].kind != K_SLOW) {
+        *kind = nz->fold[cp].kind;
+        *fl = nz->fold[cp].flags;
+        return;
+    }
+    describe(nz->flags, cp, cp, kind, fl);
+}
 
-typedef struct emitter {
+/* ---- the pass ------------------------------------------------------------ */
+
+typedef struct pass {
+    const jk_normalizer *nz;
+    const unsigned char *in;
+    size_t in_len;
     jk_normalized *res;
-    bool maps; /* fill orig_start/orig_end */
-    size_t len;
-    size_t word_start; /* output offset of the current Latin word, or SIZE_MAX */
-    bool lookalike;
-} emitter;
+    unsigned char *text;
+    uint32_t *ostart, *oend;
+    size_t len; /* output bytes so far */
+    size_t cap; /* output capacity, text and (with maps) both maps */
+    bool maps, seps, look, nfkc;
 
-static void reserve_out(jk_normalized *res, size_t need, bool maps)
+    size_t gap_start; /* input offset of the pending gap, or NONE */
+    bool gap_sym;     /* the pending gap holds a symbol or mark */
+    bool gap_sep;     /* ... and a separator */
+
+    uint8_t prev_kind;  /* K_NONE, K_LATIN or K_CJK: the last letter */
+    uint8_t prev_flags; /* its flags */
+    size_t in_word;     /* Latin letters of the current word as written */
+
+    size_t last_out;  /* output offset of the last character written outside a gap */
+    uint32_t last_os; /* its original start */
+    bool last_letter; /* it is a letter (or a mark attached to one) */
+
+    size_t word_out;    /* output offset of the current Latin word, or NONE */
+    unsigned word_bits; /* 1: ASCII digit, 2: ASCII lower-case letter, 4: other */
+
+    size_t look_until; /* look-alike kanji starting before this offset ... */
+    bool look_fold;    /* ... are folded (true) or kept */
+} pass;
+
+/* Position in the stream of folded code points: the rest of the current
+ * character's fold, then the input from `pos`. */
+typedef struct cursor {
+    const int32_t *rest;
+    size_t nrest;
+    size_t pos;
+    unsigned kata; /* F_KATA, F_DASH of the character as written */
+    int32_t buf[MAX_FOLD];
+} cursor;
+
+/* Next folded code point, with the input offset after the character it
+ * belongs to. */
+static bool cursor_next(const pass *p, cursor *c, int32_t *cp, size_t *end)
 {
-    if (need + 1 > res->text_cap) {
-        size_t cap = res->text_cap ? res->text_cap : 256;
-        while (cap < need + 1)
-            cap *= 2;
-        res->text = jk_realloc(res->text, cap);
-        res->text_cap = cap;
+    while (c->nrest == 0) {
+        if (c->pos >= p->in_len)
+            return false;
+        size_t n;
+        c->pos += fold_at(p->nz, p->in, p->in_len, c->pos, c->buf, &n, &c->kata);
+        c->rest = c->buf;
+        c->nrest = n;
     }
-    if (maps && need > res->map_cap) {
-        size_t cap = res->map_cap ? res->map_cap : 256;
-        while (cap < need)
-            cap *= 2;
+    *cp = *c->rest++;
+    c->nrest--;
+    *end = c->pos;
+    return true;
+}
+
+/* Kind and flags of the code point a cursor yielded. */
+static void cursor_kind(const pass *p, const cursor *c, int32_t cp, uint8_t *kind, uint8_t *fl)
+{
+    kind_of(p->nz, cp, kind, fl);
+    if (*kind == K_CJK)
+        *fl |= (uint8_t)(c->kata & F_KATA);
+    if (*kind == K_SEP)
+        *fl |= (uint8_t)(c->kata & F_DASH);
+}
+
+/* Kind and flags of the next code point that is not dropped or a mark
+ * (marks belong to the letter before them); K_NONE at the end. */
+static uint8_t peek_kind(const pass *p, const int32_t *rest, size_t nrest, size_t pos,
+                         uint8_t *flags, bool skip_dashes)
+{
+    cursor c;
+    c.rest = rest;
+    c.nrest = nrest;
+    c.pos = pos;
+    c.kata = 0;
+    int32_t cp;
+    size_t end;
+    while (cursor_next(p, &c, &cp, &end)) {
+        uint8_t k, f;
+        cursor_kind(p, &c, cp, &k, &f);
+        if (k == K_DROP || k == K_MARK || (skip_dashes && (f & F_DASH)))
+            continue;
+        *flags = f;
+        return k;
+    }
+    *flags = 0;
+    return K_NONE;
+}
+
+static void grow(pass *p, size_t need)
+{
+    size_t cap = p->cap * 2;
+    if (cap < need)
+        cap = need;
+    jk_normalized *res = p->res;
+    res->text = jk_realloc(res->text, cap + 1);
+    res->text_cap = cap + 1;
+    p->text = (unsigned char *)res->text;
+    if (p->maps) {
         res->orig_start = jk_reallocarray(res->orig_start, cap, sizeof *res->orig_start);
         res->orig_end = jk_reallocarray(res->orig_end, cap, sizeof *res->orig_end);
         res->map_cap = cap;
+        p->ostart = res->orig_start;
+        p->oend = res->orig_end;
     }
+    p->cap = cap;
 }
 
-static inline void emit_cp(emitter *e, int32_t cp, uint32_t os, uint32_t oe)
+/* Room for n more output bytes now and one per input byte from `next` on,
+ * which is what the fast path assumes. */
+static inline void ensure(pass *p, size_t n, size_t next)
 {
-    unsigned char b[4];
-    size_t n;
-    if (cp < 0x80) {
-        b[0] = (unsigned char)cp;
-        n = 1;
-    } else if (cp < 0x800) {
-        b[0] = (unsigned char)(0xC0 | (cp >> 6));
-        b[1] = (unsigned char)(0x80 | (cp & 0x3F));
-        n = 2;
-    } else if (cp < 0x10000) {
-        b[0] = (unsigned char)(0xE0 | (cp >> 12));
-        b[1] = (unsigned char)(0x80 | ((cp >> 6) & 0x3F));
-        b[2] = (unsigned char)(0x80 | (cp & 0x3F));
-        n = 3;
-    } else {
-        b[0] = (unsigned char)(0xF0 | (cp >> 18));
-        b[1] = (unsigned char)(0x80 | ((cp >> 12) & 0x3F));
-        b[2] = (unsigned char)(0x80 | ((cp >> 6) & 0x3F));
-        b[3] = (unsigned char)(0x80 | (cp & 0x3F));
-        n = 4;
+    size_t need = p->len + n + (p->in_len - next) + SLACK;
+    if (need > p->cap)
+        grow(p, need);
+}
+
+/* Append one character's bytes (n <= 4), all mapped to [os, oe). */
+static inline __attribute__((always_inline)) void put(pass *p, const unsigned char *b, unsigned n,
+                                                      uint32_t os, uint32_t oe, const bool maps)
+{
+    memcpy(p->text + p->len, b, 4); /* SLACK makes the fixed-size copy safe */
+    if (maps) {
+        uint32_t *s = p->ostart + p->len, *e = p->oend + p->len;
+        s[0] = s[1] = s[2] = s[3] = os;
+        e[0] = e[1] = e[2] = e[3] = oe;
     }
-    char *out = e->res->text + e->len;
-    for (size_t k = 0; k < n; k++)
-        out[k] = (char)b[k];
-    if (e->maps) {
-        if (e->len + n > e->res->map_cap)
-            reserve_out(e->res, e->len + n, true);
-        for (size_t k = 0; k < n; k++) {
-            e->res->orig_start[e->len + k] = os;
-            e->res->orig_end[e->len + k] = oe;
-        }
-    }
-    e->len += n;
+    p->len += n;
+}
+
+static void put_cp(pass *p, int32_t cp, uint32_t os, uint32_t oe)
+{
+    unsigned char b[4] = {0};
+    size_t n = encode_utf8(cp, b);
+    if (p->maps)
+        put(p, b, (unsigned)n, os, oe, true);
+    else
+        put(p, b, (unsigned)n, os, oe, false);
 }
 
 /* Digits and letters that imitate each other inside one ASCII word:
  * "42O" is 420 and "c0caine" is cocaine. Same byte length, so the offset
  * map is untouched. Short mixed tokens such as "1g" stay as they are. */
-static void fold_word_slow(emitter *e)
+static void fold_word(pass *p)
 {
-    char *w = e->res->text + e->word_start;
-    size_t n = e->len - e->word_start;
-    e->word_start = SIZE_MAX;
-    if (!e->lookalike || n < 2)
-        return;
-    size_t digits = 0, letters = 0, digitlike = 0;
+    char *w = (char *)p->text + p->word_out;
+    size_t n = p->len - p->word_out;
+    size_t letters = 0, digitlike = 0;
     for (size_t i = 0; i < n; i++) {
         char c = w[i];
-        if (c >= '0' && c <= '9')
-            digits++;
-        else if (c >= 'a' && c <= 'z') {
+        if (c >= 'a' && c <= 'z') {
             letters++;
             digitlike += c == 'o' || c == 'l' || c == 'i';
-        } else
-            return; /* not a plain ASCII word */
+        }
     }
-    if (digits == 0 || letters == 0)
-        return;
     if (letters == digitlike) {
         for (size_t i = 0; i < n; i++)
             if (w[i] == 'o')
@@ -673,255 +780,607 @@ static void fold_word_slow(emitter *e)
     } else if (letters >= 3) {
         for (size_t i = 0; i < n; i++) {
             switch (w[i]) {
-            case '0': w[i] = 'o'; break;
-            case '1': w[i] = 'i'; break;
-            case '3': w[i] = 'e'; break;
-            case '4': w[i] = 'a'; break;
-            case '5': w[i] = 's'; break;
-            default: break;
-            }
-        }
-    }
-}
-
-static inline void fold_word(emitter *e)
-{
-    if (e->word_start != SIZE_MAX)
-        fold_word_slow(e);
-}
-
-static inline bool is_letter(uint8_t cls)
-{
-    return cls == CLS_KANA || cls == CLS_HAN || cls == CLS_LATIN || cls == CLS_RUN;
-}
-
-/* Is the side of ch that faces a neighbour a kanji? */
-static inline bool han_toward(const norm_char *ch, bool first_side)
-{
-    if (ch->cls == CLS_RUN)
-        return (ch->cp & (first_side ? RUN_FIRST_HAN : RUN_LAST_HAN)) != 0;
-    return ch->cls == CLS_HAN;
-}
-
-/* Kanji that imitate katakana (工口 for エロ). */
-static inline int32_t kanji_lookalike(int32_t c)
-{
-    switch (c) {
-    case 0x5DE5: return 0x3048; /* 工 え */
-    case 0x53E3: return 0x308D; /* 口 ろ */
-    case 0x529B: return 0x304B; /* 力 か */
-    case 0x4E8C: return 0x306B; /* 二 に */
-    case 0x535C: return 0x3068; /* 卜 と */
-    case 0x5915: return 0x305F; /* 夕 た */
-    case 0x516B: return 0x306F; /* 八 は */
-    case 0x4E00: return 0x30FC; /* 一 ー */
-    default: return 0;
-    }
-}
-
-/* Decide, for each run of look-alike kanji, whether it is disguised kana:
- * it is when two or more stand together (工口動画, but not inside a longer
- * kanji compound such as 人工口座), or when a lone one touches
- * katakana and its other side is not a kanji (エ口, 口リ, ア力ウント). A lone
- * one next to kanji or hiragana is a real kanji (口座, ネット口座, 協力して,
- * 一緒に): hiragana neighbours are ordinary okurigana, and a katakana word
- * followed by a kanji compound is ordinary Japanese.
- * Runs and neighbours skip gaps, as gaps between CJK letters vanish. */
-static size_t fold_kanji_runs(norm_char *ch, size_t n, bool compose)
-{
-    size_t dropped = 0;
-    size_t i = 0;
-    while (i < n) {
-        if (ch[i].cls != CLS_HAN || !kanji_lookalike(ch[i].cp)) {
-            i++;
-            continue;
-        }
-        size_t run_len = 0, j = i, last = i;
-        while (j < n) {
-            if (ch[j].cls == CLS_SEP || ch[j].cls == CLS_SYM) {
-                j++;
-                continue;
-            }
-            if (ch[j].cls == CLS_HAN && kanji_lookalike(ch[j].cp)) {
-                run_len++;
-                last = j;
-                j++;
-                continue;
-            }
-            break;
-        }
-        bool next_kata = j < n && ch[j].katakana, next_han = j < n && han_toward(&ch[j], true);
-        bool prev_kata = false, prev_han = false;
-        for (size_t k = i; k-- > 0;) {
-            if (ch[k].cls == CLS_SEP || ch[k].cls == CLS_SYM)
-                continue;
-            prev_kata = ch[k].katakana;
-            prev_han = han_toward(&ch[k], false);
-            break;
-        }
-        if ((run_len >= 2 && !(prev_han && next_han)) || (prev_kata && !next_han) ||
-            (next_kata && !prev_han)) {
-            for (size_t k = i; k <= last; k++)
-                if (ch[k].cls == CLS_HAN && kanji_lookalike(ch[k].cp)) {
-                    ch[k].cp = kanji_lookalike(ch[k].cp);
-                    ch[k].cls = CLS_KANA;
-                    /* as the folded text will read when normalized again:
-                     * え is hiragana, ー reads as katakana */
-                    ch[k].katakana = ch[k].cp == 0x30FC;
-                    /* 力ﾞ is disguised ガ: the voiced mark that could not
-                     * compose with 力 composes with か now */
-                    int32_t composed;
-                    if (compose && k + 1 < n &&
-                        (ch[k + 1].cp == 0x3099 || ch[k + 1].cp == 0x309A) &&
-                        (composed = compose_pair(ch[k].cp, ch[k + 1].cp)) != 0) {
-                        ch[k].cp = composed;
-                        ch[k].oend = ch[k + 1].oend;
-                        ch[k + 1].cls = CLS_DROP;
-                        dropped++;
-                    } else if (k + 1 < n && ch[k + 1].ostart == ch[k].oend &&
-                               (ch[k + 1].cp == 0x3099 || ch[k + 1].cp == 0x309A)) {
-                        /* an uncomposed mark takes its base's class */
-                        ch[k + 1].cls = CLS_KANA;
-                        ch[k + 1].katakana = ch[k].katakana;
-                    }
-                }
-        }
-        i = last + 1;
-    }
-    if (dropped == 0)
-        return n;
-    size_t m = 0;
-    for (size_t k = 0; k < n; k++)
-        if (ch[k].cls != CLS_DROP)
-            ch[m++] = ch[k];
-    return m;
-}
-
-/* Length of the Latin word (no gaps) that contains or starts at i,
- * scanning in direction dir. */
-static size_t latin_run(const norm_char *ch, size_t n, size_t i, int dir)
-{
-    size_t len = 0;
-    for (;;) {
-        if (ch[i].cls != CLS_LATIN)
-            break;
-        len++;
-        if (dir < 0) {
-            if (i == 0)
+            case '0':
+                w[i] = 'o';
                 break;
-            i--;
-        } else {
-            if (++i >= n)
+            case '1':
+                w[i] = 'i';
                 break;
+            case '3':
+                w[i] = 'e';
+                break;
+            case '4':
+                w[i] = 'a';
+                break;
+            case '5':
+                w[i] = 's';
+                break;
+            default:
+                break;
+            }
         }
     }
-    return len;
 }
 
-/* Copy a run of unchanged characters; each 3-byte character maps to its
- * own 3 original bytes. */
-static void emit_run(emitter *e, const char *in, uint32_t os, uint32_t oe)
+static inline void end_word(pass *p)
 {
-    size_t n = oe - os;
-    memcpy(e->res->text + e->len, in + os, n);
-    if (e->maps) {
-        if (e->len + n > e->res->map_cap)
-            reserve_out(e->res, e->len + n, true);
+    if (p->word_out != NONE) {
+        if (p->word_bits == 3 && p->look)
+            fold_word(p);
+        p->word_out = NONE;
+    }
+}
+
+/* Write out a gap that stays: its symbols, and one space for each run of
+ * separators, except runs at the very start or end of the text. */
+static void put_gap(pass *p, size_t from, size_t to, bool drop_leading, bool drop_trailing)
+{
+    size_t run_start = NONE, run_end = 0;
+    bool any = false;
+    size_t pos = from;
+    while (pos < to) {
+        int32_t cps[MAX_FOLD];
+        size_t n;
+        unsigned kata;
+        size_t nb = fold_at(p->nz, p->in, p->in_len, pos, cps, &n, &kata);
         for (size_t k = 0; k < n; k++) {
-            uint32_t start = os + (uint32_t)(k / 3 * 3);
-            e->res->orig_start[e->len + k] = start;
-            e->res->orig_end[e->len + k] = start + 3;
+            uint8_t kind, fl;
+            kind_of(p->nz, cps[k], &kind, &fl);
+            if (kind == K_DROP)
+                continue;
+            if (kind == K_SEP) {
+                if (run_start == NONE)
+                    run_start = pos;
+                run_end = pos + nb;
+                continue;
+            }
+            ensure(p, 8, to);
+            if (run_start != NONE && (any || !drop_leading))
+                put_cp(p, ' ', (uint32_t)run_start, (uint32_t)run_end);
+            run_start = NONE;
+            put_cp(p, cps[k], (uint32_t)pos, (uint32_t)(pos + nb));
+            any = true;
         }
+        pos += nb;
     }
-    e->len += n;
+    if (run_start != NONE && !drop_trailing && (any || !drop_leading)) {
+        ensure(p, 1, to);
+        put_cp(p, ' ', (uint32_t)run_start, (uint32_t)run_end);
+    }
 }
 
-static void pass2(const jk_normalizer *nz, const char *in, norm_char *ch, size_t n, emitter *e)
+/* A letter of kind `kind` follows the pending gap [gap_start, gap_end):
+ * remove the gap or write it out (see the policy at the top). rest/nrest/
+ * next locate what follows the letter, to tell a one-letter word. */
+static __attribute__((noinline)) void close_gap(pass *p, uint8_t kind, size_t gap_end,
+                                                const int32_t *rest, size_t nrest, size_t next)
 {
-    bool seps = (nz->flags & JK_NORM_SEPARATORS) != 0;
-    if ((nz->flags & JK_NORM_LOOKALIKE))
-        n = fold_kanji_runs(ch, n, (nz->flags & JK_NORM_NFKC) != 0);
-    size_t i = 0;
-    while (i < n) {
-        uint8_t cls = ch[i].cls;
-        if (!seps || is_letter(cls)) {
-            if (cls == CLS_LATIN) {
-                if (e->word_start == SIZE_MAX)
-                    e->word_start = e->len;
-            } else {
-                fold_word(e);
+    size_t from = p->gap_start;
+    p->gap_start = NONE;
+    bool glue = false;
+    if (p->prev_kind != K_NONE && !(p->gap_sym && p->gap_sep)) {
+        uint8_t f;
+        glue = p->prev_kind == K_CJK || kind == K_CJK ||
+               (p->in_word == 1 && peek_kind(p, rest, nrest, next, &f, false) != K_LATIN);
+    }
+    p->in_word = 0;
+    if (glue)
+        return;
+    end_word(p);
+    p->last_out = NONE;
+    if (p->gap_sym)
+        put_gap(p, from, gap_end, p->prev_kind == K_NONE, false);
+    else if (p->prev_kind != K_NONE)
+        put_cp(p, ' ', (uint32_t)from, (uint32_t)gap_end); /* fits: replaces >= 1 byte */
+}
+
+/* A letter (folded, UTF-8 in b[0..n)) from input [os, oe). */
+static inline __attribute__((always_inline)) void
+letter(pass *p, uint8_t kind, uint8_t flags, const unsigned char *b, unsigned n, uint32_t os,
+       uint32_t oe, const int32_t *rest, size_t nrest, const bool maps)
+{
+    if (p->gap_start != NONE) {
+        /* the common gaps inline: separators between CJK letters vanish,
+         * separators between Latin words become one space */
+        if (!p->gap_sym && p->prev_kind != K_NONE && (p->prev_kind == K_CJK || kind == K_CJK)) {
+            p->gap_start = NONE;
+            p->in_word = 0;
+        } else if (!p->gap_sym && p->prev_kind == K_LATIN && kind == K_LATIN && p->in_word > 1) {
+            static const unsigned char space[4] = {' ', 0, 0, 0};
+            uint32_t from = (uint32_t)p->gap_start;
+            p->gap_start = NONE;
+            p->in_word = 0;
+            end_word(p);
+            put(p, space, 1, from, os, maps);
+        } else {
+            close_gap(p, kind, os, rest, nrest, oe);
+        }
+    }
+    if (kind == K_LATIN) {
+        if (p->word_out == NONE) {
+            p->word_out = p->len;
+            p->word_bits = 0;
+        }
+        p->word_bits |= n != 1                         ? 4u
+                        : (b[0] >= '0' && b[0] <= '9') ? 1u
+                        : (b[0] >= 'a' && b[0] <= 'z') ? 2u
+                                                       : 4u;
+        p->in_word++;
+    } else {
+        end_word(p);
+        p->in_word = 0;
+    }
+    p->last_out = p->len;
+    p->last_os = os;
+    p->last_letter = true;
+    p->prev_kind = kind;
+    p->prev_flags = flags;
+    put(p, b, n, os, oe, maps);
+}
+
+/* A separator or symbol: part of a gap, or written as folded when
+ * separators are not folded. */
+static inline __attribute__((always_inline)) void spacer(pass *p, uint8_t kind,
+                                                         const unsigned char *b, unsigned n,
+                                                         uint32_t os, uint32_t oe, const bool maps)
+{
+    if (p->seps) {
+        if (p->gap_start == NONE) {
+            p->gap_start = os;
+            p->gap_sym = p->gap_sep = false;
+        }
+        p->gap_sym |= kind != K_SEP;
+        p->gap_sep |= kind == K_SEP;
+        return;
+    }
+    end_word(p);
+    p->in_word = 0;
+    p->last_out = p->len;
+    p->last_os = os;
+    p->last_letter = false;
+    put(p, b, n, os, oe, maps);
+}
+
+/* A look-alike kanji: decide for its whole run (the first time one of the
+ * run is seen) whether the run is disguised katakana. */
+static void look_kanji(pass *p, int32_t cp, uint8_t flags, const unsigned char *b, unsigned n,
+                       uint32_t os, uint32_t oe, const int32_t *rest, size_t nrest)
+{
+    if (os >= p->look_until) {
+        size_t run = 1, run_end = oe;
+        bool ichi = cp == 0x4E00;
+        bool voiced = false;    /* a run member carries a voiced mark (力ﾞ) */
+        bool after_look = true; /* the last code point seen is a run member */
+        uint8_t nkind = K_NONE, nflags = 0;
+        cursor c;
+        c.rest = rest;
+        c.nrest = nrest;
+        c.pos = oe;
+        c.kata = 0;
+        int32_t x;
+        size_t end;
+        while (cursor_next(p, &c, &x, &end)) {
+            uint8_t k, f;
+            cursor_kind(p, &c, x, &k, &f);
+            if (k == K_DROP)
+                continue;
+            if (k == K_MARK) {
+                /* kanji never take voiced marks: this is kana */
+                voiced |= (x == 0x3099 || x == 0x309A) && after_look;
+                continue; /* other marks belong to the same base */
             }
-            if (cls == CLS_RUN)
-                emit_run(e, in, ch[i].ostart, ch[i].oend);
-            else
-                emit_cp(e, ch[i].cp, ch[i].ostart, ch[i].oend);
+            after_look = k == K_CJK && (f & F_LOOK);
+            if (f & F_DASH) {
+                /* a dash before kana will be ー, a katakana neighbour */
+                uint8_t nf;
+                if (peek_kind(p, c.rest, c.nrest, c.pos, &nf, true) == K_CJK && (nf & F_KANA)) {
+                    nkind = K_CJK;
+                    nflags = F_KANA | F_KATA;
+                    break;
+                }
+                continue;
+            }
+            if (k == K_SEP || k == K_SYM)
+                continue;
+            if (f & F_LOOK) {
+                run++;
+                run_end = end;
+                ichi |= x == 0x4E00;
+                continue;
+            }
+            nkind = k;
+            nflags = f;
+            break;
+        }
+        bool p_han = p->prev_kind == K_CJK && (p->prev_flags & F_HAN);
+        bool p_kata = p->prev_kind == K_CJK && (p->prev_flags & F_KATA);
+        bool n_han = nkind == K_CJK && (nflags & F_HAN);
+        bool n_kata = nkind == K_CJK && (nflags & F_KATA);
+        p->look_fold = voiced || (run >= 2 && !p_han && !n_han) ||
+                       (run >= 2 && !ichi && !(p_han && n_han)) || (p_kata && !n_han) ||
+                       (n_kata && !p_han);
+        p->look_until = run_end;
+    }
+    if (!p->look_fold) {
+        letter(p, K_CJK, flags, b, n, os, oe, rest, nrest, p->maps);
+        return;
+    }
+    int32_t kana = kanji_lookalike(cp);
+    unsigned char kb[4] = {0};
+    encode_utf8(kana, kb);
+    /* ー reads as katakana when the folded text is normalized again */
+    letter(p, K_CJK, (uint8_t)(F_KANA | (kana == 0x30FC ? F_KATA : 0)), kb, 3, os, oe, rest, nrest,
+           p->maps);
+}
+
+/* A dash: the prolonged sound mark when a kana touches it. */
+static void dash(pass *p, uint8_t kind, const unsigned char *b, unsigned n, uint32_t os,
+                 uint32_t oe, const int32_t *rest, size_t nrest)
+{
+    uint8_t f = 0;
+    bool kana = (p->gap_start == NONE && p->last_out != NONE && p->last_letter &&
+                 (p->prev_flags & F_KANA)) ||
+                (peek_kind(p, rest, nrest, oe, &f, true) == K_CJK && (f & F_KANA));
+    if (kana) {
+        static const unsigned char choon[4] = {0xE3, 0x83, 0xBC, 0};
+        letter(p, K_CJK, F_KANA | F_KATA, choon, 3, os, oe, rest, nrest, p->maps);
+    } else if (p->maps) {
+        spacer(p, kind, b, n, os, oe, true);
+    } else {
+        spacer(p, kind, b, n, os, oe, false);
+    }
+}
+
+/* A combining mark: compose with the character before it, attach to it,
+ * or (with nothing to attach to) count as a symbol. */
+static void mark(pass *p, int32_t m, uint32_t os, uint32_t oe)
+{
+    if (p->gap_start != NONE || p->last_out == NONE || !p->last_letter) {
+        if (p->seps) {
+            if (p->gap_start == NONE) {
+                p->gap_start = os;
+                p->gap_sep = false;
+            }
+            p->gap_sym = true;
+            return;
+        }
+        p->last_out = p->len;
+        p->last_os = os;
+        p->last_letter = false;
+        put_cp(p, m, os, oe);
+        return;
+    }
+    if (p->look && m != 0x3099 && m != 0x309A) {
+        /* accents are look-alike noise: dropped, their base covers them */
+        if (p->maps)
+            for (size_t i = p->last_out; i < p->len; i++)
+                p->oend[i] = oe;
+        return;
+    }
+    if (p->nfkc) {
+        int32_t base;
+        if (jk_utf8_decode(p->text + p->last_out, p->len - p->last_out, &base)) {
+            int32_t pair[2] = {base, m};
+            utf8proc_ssize_t r =
+                utf8proc_normalize_utf32(pair, 2, UTF8PROC_STABLE | UTF8PROC_COMPOSE);
+            if (r == 1) {
+                /* fold the composed character too (が stays が, but a
+                 * composed Latin letter may case-fold) */
+                int32_t cps[MAX_FOLD];
+                size_t k = fold_codepoint(p->nz->flags, pair[0], cps);
+                p->len = p->last_out;
+                for (size_t i = 0; i < k; i++) {
+                    uint8_t kind, fl;
+                    kind_of(p->nz, cps[i], &kind, &fl);
+                    if (i == 0 && (kind == K_LATIN || kind == K_CJK))
+                        p->prev_flags = (uint8_t)(fl | (p->prev_flags & F_KATA));
+                    put_cp(p, cps[i], p->last_os, oe);
+                }
+                if (p->word_out != NONE)
+                    p->word_bits |= 4;
+                return;
+            }
+        }
+    }
+    /* stays attached: the next mark may compose with nothing but this one */
+    if (p->word_out != NONE)
+        p->word_bits |= 4;
+    p->last_out = p->len;
+    p->last_os = os;
+    put_cp(p, m, os, oe);
+}
+
+/* One folded code point of a character that took the slow path. */
+static void feed(pass *p, int32_t cp, unsigned kata, uint32_t os, uint32_t oe, const int32_t *rest,
+                 size_t nrest)
+{
+    uint8_t kind, fl;
+    kind_of(p->nz, cp, &kind, &fl);
+    unsigned char b[4] = {0};
+    unsigned n = (unsigned)encode_utf8(cp, b);
+    switch (kind) {
+    case K_LATIN:
+    case K_CJK:
+        if (kind == K_CJK)
+            fl |= (uint8_t)(kata & F_KATA);
+        if (fl & F_LOOK)
+            look_kanji(p, cp, fl, b, n, os, oe, rest, nrest);
+        else
+            letter(p, kind, fl, b, n, os, oe, rest, nrest, p->maps);
+        break;
+    case K_SEP:
+    case K_SYM:
+        if (kind == K_SEP)
+            fl |= (uint8_t)(kata & F_DASH);
+        if (fl & F_DASH)
+            dash(p, kind, b, n, os, oe, rest, nrest);
+        else
+            spacer(p, kind, b, n, os, oe, p->maps);
+        break;
+    case K_MARK:
+        mark(p, cp, os, oe);
+        break;
+    default:
+        break;
+    }
+}
+
+/* The character at in[pos] the slow way; returns its length. */
+static __attribute__((noinline)) size_t slow_char(pass *p, size_t pos)
+{
+    int32_t cps[MAX_FOLD];
+    size_t n;
+    unsigned kata;
+    size_t nb = fold_at(p->nz, p->in, p->in_len, pos, cps, &n, &kata);
+    ensure(p, 4 * MAX_FOLD + 8, pos + nb);
+    for (size_t k = 0; k < n; k++)
+        feed(p, cps[k], kata, (uint32_t)pos, (uint32_t)(pos + nb), cps + k + 1, n - k - 1);
+    return nb;
+}
+
+/* A character whose table entry is not K_SLOW. */
+static inline __attribute__((always_inline)) void fast_char(pass *p, const fold_entry *fe,
+                                                            size_t pos, size_t nb, const bool maps)
+{
+    uint32_t os = (uint32_t)pos, oe = (uint32_t)(pos + nb);
+    switch (fe->kind) {
+    case K_LATIN:
+    case K_CJK:
+        if (__builtin_expect(fe->flags & F_LOOK, 0)) {
+            int32_t cp = 0;
+            jk_utf8_decode(fe->out.utf8, fe->nbytes, &cp);
+            look_kanji(p, cp, fe->flags, fe->out.utf8, fe->nbytes, os, oe, NULL, 0);
+        } else {
+            letter(p, fe->kind, fe->flags, fe->out.utf8, fe->nbytes, os, oe, NULL, 0, maps);
+        }
+        break;
+    case K_SEP:
+    case K_SYM:
+        if (__builtin_expect(fe->flags & F_DASH, 0))
+            dash(p, fe->kind, fe->out.utf8, fe->nbytes, os, oe, NULL, 0);
+        else
+            spacer(p, fe->kind, fe->out.utf8, fe->nbytes, os, oe, maps);
+        break;
+    default: /* K_DROP */
+        break;
+    }
+}
+
+/* After a CJK letter: the rest of its run of CJK letters that fold to
+ * 3 bytes without context (kanji, kana), which is most of Japanese text.
+ * Nothing about the state changes inside such a run but the last letter,
+ * so this writes bytes and nothing else. Returns the new input offset. */
+static inline __attribute__((always_inline)) size_t cjk_run(pass *p, size_t i, const bool maps)
+{
+    const unsigned char *in = p->in;
+    const size_t len = p->in_len;
+    const uint32_t *kana = p->nz->kana;
+    const uint8_t *look_kanji = p->nz->look_kanji;
+    unsigned char *out = p->text + p->len;
+    const size_t start = i;
+    uint32_t v = 0;
+    /* Kanji and kana alternate unpredictably in Japanese, so the loop
+     * chooses between them with selects, not branches: the one branch is
+     * the loop's exit. */
+    while (len - i >= 3) {
+        unsigned c = in[i], c1 = in[i + 1], c2 = in[i + 2];
+        if ((c & 0xF0) != 0xE0 || (c1 & 0xC0) != 0x80 || (c2 & 0xC0) != 0x80)
+            break;
+        uint32_t cp = ((c & 0x0Fu) << 12) | ((c1 & 0x3Fu) << 6) | (c2 & 0x3Fu);
+        uint32_t k = cp - 0x3000u, d = cp - 0x4E00u;
+        uint32_t kv = kana[k & 0xFF];
+        kv = k < 0x100 ? kv : 0;
+        bool kanji = d < 0x5200;
+        bool look = (d < 0x1000) & (look_kanji[(d & 0xFFF) >> 3] >> (d & 7) & 1);
+        uint32_t hv = c | c1 << 8 | c2 << 16 | (uint32_t)F_HAN << 24;
+        uint32_t nv = kanji ? hv : kv;
+        if (nv == 0 || (kanji & look))
+            break;
+        v = nv;
+        out[0] = (unsigned char)v;
+        out[1] = (unsigned char)(v >> 8);
+        out[2] = (unsigned char)(v >> 16);
+        if (maps) {
+            uint32_t *s = p->ostart + (size_t)(out - p->text),
+                     *e = p->oend + (size_t)(out - p->text);
+            s[0] = s[1] = s[2] = (uint32_t)i;
+            e[0] = e[1] = e[2] = (uint32_t)(i + 3);
+        }
+        out += 3;
+        i += 3;
+    }
+    if (i != start) {
+        p->len = (size_t)(out - p->text);
+        p->last_out = p->len - 3;
+        p->last_os = (uint32_t)(i - 3);
+        p->prev_flags = (uint8_t)(v >> 24);
+    }
+    return i;
+}
+
+/* After an ASCII letter or digit: the rest of its word. */
+static inline __attribute__((always_inline)) size_t ascii_run(pass *p, size_t i, const bool maps)
+{
+    const unsigned char *in = p->in;
+    const size_t len = p->in_len;
+    const fold_entry *fold = p->nz->fold;
+    unsigned char *out = p->text + p->len;
+    const size_t start = i;
+    unsigned bits = p->word_bits;
+    while (i < len && in[i] < 0x80) {
+        const fold_entry *fe = &fold[in[i]];
+        if (fe->kind != K_LATIN)
+            break;
+        *out = fe->out.utf8[0];
+        bits |= fe->wbits;
+        if (maps) {
+            size_t o = (size_t)(out - p->text);
+            p->ostart[o] = (uint32_t)i;
+            p->oend[o] = (uint32_t)(i + 1);
+        }
+        out++;
+        i++;
+    }
+    if (i != start) {
+        p->len = (size_t)(out - p->text);
+        p->word_bits = bits;
+        p->in_word += i - start;
+        p->last_out = p->len - 1;
+        p->last_os = (uint32_t)(i - 1);
+    }
+    return i;
+}
+
+static inline __attribute__((always_inline)) void run_pass(pass *p, const bool maps)
+{
+    const unsigned char *in = p->in;
+    const size_t len = p->in_len;
+    const fold_entry *fold = p->nz->fold;
+    const bool look = p->look;
+    size_t i = 0;
+    while (i < len) {
+        unsigned c = in[i];
+        if (c < 0x80) {
+            const fold_entry *fe = &fold[c];
+            if (fe->kind == K_SEP && p->seps) {
+                /* spaces and punctuation: one gap, however long */
+                if (p->gap_start == NONE) {
+                    p->gap_start = i;
+                    p->gap_sym = false;
+                }
+                p->gap_sep = true;
+                i++;
+                while (i < len && in[i] < 0x80 && fold[in[i]].kind == K_SEP)
+                    i++;
+                continue;
+            }
+            fast_char(p, fe, i, 1, maps);
             i++;
+            if (fe->kind == K_LATIN)
+                i = ascii_run(p, i, maps);
             continue;
         }
-        /* A gap: [i, j) of separators and symbols. */
-        size_t j = i;
-        bool has_sep = false, has_sym = false;
-        while (j < n && !is_letter(ch[j].cls)) {
-            has_sep |= ch[j].cls == CLS_SEP;
-            has_sym |= ch[j].cls == CLS_SYM;
-            j++;
-        }
-        bool at_start = i == 0, at_end = j == n;
-        bool glue = false;
-        if (!at_start && !at_end) {
-            bool left_latin = ch[i - 1].cls == CLS_LATIN, right_latin = ch[j].cls == CLS_LATIN;
-            if (!(left_latin && right_latin))
-                glue = true;
-            else
-                glue = latin_run(ch, n, i - 1, -1) == 1 && latin_run(ch, n, j, +1) == 1;
-        }
-        if (!has_sym) {
-            /* spaces and punctuation only */
-            if (!glue && !at_start && !at_end) {
-                fold_word(e);
-                emit_cp(e, ' ', ch[i].ostart, ch[j - 1].oend);
+        if ((c & 0xF0) == 0xE0 && i + 2 < len && (in[i + 1] & 0xC0) == 0x80 &&
+            (in[i + 2] & 0xC0) == 0x80) {
+            int32_t cp =
+                (int32_t)(((c & 0x0F) << 12) | ((in[i + 1] & 0x3Fu) << 6) | (in[i + 2] & 0x3Fu));
+            if (cp >= 0x4E00 && cp <= 0x9FFF) {
+                /* ideographs fold to themselves under every flag; skipping
+                 * the table for them keeps its hot part in cache */
+                if (__builtin_expect(look && cp < 0x5E00 &&
+                                         (p->nz->look_kanji[(cp - 0x4E00) >> 3] >> (cp & 7) & 1),
+                                     0)) {
+                    const unsigned char b[4] = {(unsigned char)c, in[i + 1], in[i + 2], 0};
+                    look_kanji(p, cp, F_HAN | F_LOOK, b, 3, (uint32_t)i, (uint32_t)(i + 3), NULL,
+                               0);
+                    i += 3;
+                } else {
+                    /* a copy, as put() reads 4 bytes */
+                    const unsigned char b[4] = {(unsigned char)c, in[i + 1], in[i + 2], 0};
+                    letter(p, K_CJK, F_HAN, b, 3, (uint32_t)i, (uint32_t)(i + 3), NULL, 0, maps);
+                    i = cjk_run(p, i + 3, maps);
+                }
+                continue;
             }
-        } else if (!has_sep && glue) {
-            /* symbols used as spacers between letters (野⭐菜): dropped */
-        } else {
-            /* keep symbols; each run of separators inside becomes a space */
-            fold_word(e);
-            size_t k = i;
-            while (k < j) {
-                if (ch[k].cls == CLS_SYM) {
-                    emit_cp(e, ch[k].cp, ch[k].ostart, ch[k].oend);
-                    k++;
+            if (cp >= 0x800 && (cp < 0xD800 || cp > 0xDFFF)) {
+                const fold_entry *fe = &fold[cp];
+                if (fe->kind != K_SLOW) {
+                    fast_char(p, fe, i, 3, maps);
+                    i += 3;
+                    if (fe->kind == K_CJK && p->prev_kind == K_CJK && p->last_out != NONE)
+                        i = cjk_run(p, i, maps);
                     continue;
                 }
-                size_t s = k;
-                while (k < j && ch[k].cls != CLS_SYM)
-                    k++;
-                if (!(s == i && at_start) && !(k == j && at_end))
-                    emit_cp(e, ' ', ch[s].ostart, ch[k - 1].oend);
+            }
+        } else if ((c & 0xE0) == 0xC0 && c >= 0xC2 && i + 1 < len && (in[i + 1] & 0xC0) == 0x80) {
+            const fold_entry *fe = &fold[((c & 0x1F) << 6) | (in[i + 1] & 0x3Fu)];
+            if (fe->kind != K_SLOW) {
+                fast_char(p, fe, i, 2, maps);
+                i += 2;
+                continue;
             }
         }
-        i = j;
+        i += slow_char(p, i);
     }
-    fold_word(e);
+    if (p->gap_start != NONE) {
+        size_t from = p->gap_start;
+        p->gap_start = NONE;
+        if (p->gap_sym) {
+            end_word(p);
+            put_gap(p, from, len, p->prev_kind == K_NONE, true);
+        }
+    }
+    end_word(p);
 }
 
 static int normalize(const jk_normalizer *nz, const char *in, size_t len, jk_normalized *res,
                      bool maps, jk_error *err)
 {
     if (len > JK_MAX_TEXT_BYTES)
-        return jk_error_set(err, JK_ELIMIT, "text of %zu bytes exceeds the limit of %u bytes",
-                            len, (unsigned)JK_MAX_TEXT_BYTES);
-    if (!res->work)
-        res->work = jk_calloc(1, sizeof *res->work);
-    size_t n = pass1(nz, (const unsigned char *)in, len, res->work);
-    emitter e = {res, maps, 0, SIZE_MAX, (nz->flags & JK_NORM_LOOKALIKE) != 0};
-    /* Every output character is at most 4 bytes and each gap adds at most
-     * one space, so this bound lets emit_cp skip text capacity checks. The
-     * map grows as needed (it is built only for texts that hit). */
-    reserve_out(res, len + 5 * n + 1, false);
-    pass2(nz, in, res->work->chars, n, &e);
-    res->text[e.len] = '\0';
-    res->len = e.len;
+        return jk_error_set(err, JK_ELIMIT, "text of %zu bytes exceeds the limit of %u bytes", len,
+                            (unsigned)JK_MAX_TEXT_BYTES);
+    /* Field by field: a zero-filling initializer costs a measurable share
+     * of the time on post-sized texts. */
+    pass p;
+    p.nz = nz;
+    p.in = (const unsigned char *)in;
+    p.in_len = len;
+    p.res = res;
+    p.len = 0;
+    p.maps = maps;
+    p.seps = (nz->flags & JK_NORM_SEPARATORS) != 0;
+    p.look = (nz->flags & JK_NORM_LOOKALIKE) != 0;
+    p.nfkc = (nz->flags & JK_NORM_NFKC) != 0;
+    p.gap_start = NONE;
+    p.gap_sym = p.gap_sep = false;
+    p.prev_kind = K_NONE;
+    p.prev_flags = 0;
+    p.in_word = 0;
+    p.last_out = NONE;
+    p.last_os = 0;
+    p.last_letter = false;
+    p.word_out = NONE;
+    p.word_bits = 0;
+    p.look_until = 0;
+    p.look_fold = false;
+    /* Output is about as long as input; the buffers are kept between calls
+     * so a scanner reuses them for every post. */
+    size_t want = len + len / 4 + 64;
+    size_t have = res->text_cap ? res->text_cap - 1 : 0;
+    if (maps && res->map_cap < have)
+        have = res->map_cap;
+    p.cap = have;
+    p.text = (unsigned char *)res->text;
+    p.ostart = res->orig_start;
+    p.oend = res->orig_end;
+    if (have < len + SLACK || !res->text)
+        grow(&p, want);
+    if (maps)
+        run_pass(&p, true);
+    else
+        run_pass(&p, false);
+    res->text[p.len] = '\0';
+    res->len = p.len;
     res->input_len = len;
     return JK_OK;
 }

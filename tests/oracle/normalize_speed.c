@@ -58,8 +58,8 @@ static double run(const jk_normalizer *norm, const char *data, size_t len, int m
     while (p < end) {
         const char *nl = memchr(p, '\n', (size_t)(end - p));
         size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
-        int rc = maps ? jk_normalize(norm, p, n, &res, &err)
-                      : jk_normalize_text(norm, p, n, &res, &err);
+        int rc =
+            maps ? jk_normalize(norm, p, n, &res, &err) : jk_normalize_text(norm, p, n, &res, &err);
         if (rc == 0)
             total += res.len;
         p += n + 1;

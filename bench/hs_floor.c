@@ -11,6 +11,7 @@
  * Prints: "hyperscan floor: N terms, M matches, S s, R MB/s".
  */
 #include <hs.h>
+#include "bench_util.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,30 +28,6 @@ static int count_match(unsigned id, unsigned long long from, unsigned long long 
     return 0;
 }
 
-static char *read_all(const char *path, size_t *len)
-{
-    FILE *fp = fopen(path, "rb");
-    if (!fp)
-        return NULL;
-    size_t cap = 1 << 20, n = 0;
-    char *buf = malloc(cap);
-    size_t got;
-    while (buf && (got = fread(buf + n, 1, cap - n, fp)) > 0) {
-        n += got;
-        if (n == cap) {
-            char *bigger = realloc(buf, cap *= 2);
-            if (!bigger) {
-                free(buf);
-                buf = NULL;
-            }
-            buf = bigger;
-        }
-    }
-    fclose(fp);
-    *len = n;
-    return buf;
-}
-
 int main(int argc, char **argv)
 {
     if (argc != 3) {
@@ -58,8 +35,8 @@ int main(int argc, char **argv)
         return 2;
     }
     size_t terms_len, corpus_len;
-    char *terms = read_all(argv[1], &terms_len);
-    char *corpus = read_all(argv[2], &corpus_len);
+    char *terms = bench_read_file(argv[1], &terms_len);
+    char *corpus = bench_read_file(argv[2], &corpus_len);
     if (!terms || !corpus) {
         fprintf(stderr, "hs_floor: cannot read input\n");
         return 2;
@@ -94,16 +71,14 @@ int main(int argc, char **argv)
     if (hs_alloc_scratch(db, &scratch) != HS_SUCCESS)
         return 2;
     unsigned long long matches = 0;
-    struct timespec a, b;
-    clock_gettime(CLOCK_MONOTONIC, &a);
+    double start = bench_now();
     for (char *line = corpus; line < corpus + corpus_len;) {
         char *nl = memchr(line, '\n', (size_t)(corpus + corpus_len - line));
         size_t n = nl ? (size_t)(nl - line) : (size_t)(corpus + corpus_len - line);
         hs_scan(db, line, (unsigned)n, 0, scratch, count_match, &matches);
         line += n + 1;
     }
-    clock_gettime(CLOCK_MONOTONIC, &b);
-    double secs = (double)(b.tv_sec - a.tv_sec) + (double)(b.tv_nsec - a.tv_nsec) / 1e9;
+    double secs = bench_now() - start;
     printf("hyperscan floor: %u terms, %llu matches, %.3f s, %.1f MB/s\n", count, matches, secs,
            (double)corpus_len / 1048576.0 / secs);
     hs_free_scratch(scratch);

@@ -13,38 +13,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "bench_util.h"
 #include "junkai/normalize.h"
-
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static char *slurp(const char *path, size_t *len)
-{
-    FILE *fp = fopen(path, "rb");
-    if (!fp)
-        return NULL;
-    size_t cap = 1 << 20, n = 0;
-    char *buf = malloc(cap);
-    size_t got;
-    while (buf && (got = fread(buf + n, 1, cap - n, fp)) > 0) {
-        n += got;
-        if (n == cap) {
-            char *bigger = realloc(buf, cap *= 2);
-            if (!bigger) {
-                free(buf);
-                buf = NULL;
-            }
-            buf = bigger;
-        }
-    }
-    fclose(fp);
-    *len = n;
-    return buf;
-}
 
 static double run(const jk_normalizer *norm, const char *data, size_t len, int maps,
                   size_t *out_bytes)
@@ -53,7 +23,7 @@ static double run(const jk_normalizer *norm, const char *data, size_t len, int m
     jk_normalized_init(&res);
     jk_error err;
     size_t total = 0;
-    double t0 = now();
+    double t0 = bench_now();
     const char *p = data, *end = data + len;
     while (p < end) {
         const char *nl = memchr(p, '\n', (size_t)(end - p));
@@ -64,7 +34,7 @@ static double run(const jk_normalizer *norm, const char *data, size_t len, int m
             total += res.len;
         p += n + 1;
     }
-    double t = now() - t0;
+    double t = bench_now() - t0;
     jk_normalized_release(&res);
     *out_bytes = total;
     return t;
@@ -78,19 +48,19 @@ int main(int argc, char **argv)
     }
     int rounds = argc > 2 ? atoi(argv[2]) : 3;
     size_t len;
-    char *data = slurp(argv[1], &len);
+    char *data = bench_read_file(argv[1], &len);
     if (!data) {
         perror(argv[1]);
         return 2;
     }
     jk_normalizer *norm;
     jk_error err;
-    double t0 = now();
+    double t0 = bench_now();
     if (jk_normalizer_new(JK_NORM_ALL, &norm, &err)) {
         fprintf(stderr, "%s\n", err.message);
         return 2;
     }
-    printf("normalizer built in %.1f ms\n", (now() - t0) * 1e3);
+    printf("normalizer built in %.1f ms\n", (bench_now() - t0) * 1e3);
     for (int maps = 0; maps <= 1; maps++) {
         double best = 1e30;
         size_t out = 0;

@@ -62,10 +62,9 @@ typedef struct jk_normalized {
     uint32_t *orig_start;
     uint32_t *orig_end;
     size_t input_len; /* length of the original text */
-    /* private: capacities and working storage */
+    /* private: buffer capacities */
     size_t text_cap;
     size_t map_cap;
-    struct jk_norm_work *work;
 } jk_normalized;
 
 void jk_normalized_init(jk_normalized *res);

@@ -5,3 +5,4 @@ add_test(NAME rules_check_shipped COMMAND sh -c "$0 rules check ${CMAKE_SOURCE_D
 add_test(NAME rules_test_shipped COMMAND ${JK_BIN} rules test --rules ${CMAKE_SOURCE_DIR}/rules)
 add_test(NAME rules_shipped_coverage COMMAND ${PYTHON3} ${CMAKE_SOURCE_DIR}/tests/cli/shipped_rules_test.py ${JK_BIN})
 add_test(NAME cli_store COMMAND ${PYTHON3} ${CMAKE_SOURCE_DIR}/tests/cli/store_test.py ${JK_BIN})
+add_test(NAME cli_patrol COMMAND ${PYTHON3} ${CMAKE_SOURCE_DIR}/tests/cli/patrol_test.py ${JK_BIN})

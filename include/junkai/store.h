@@ -106,6 +106,34 @@ typedef int (*jk_count_fn)(void *ctx, const char *key, long items, long hits);
 int jk_store_count_by(jk_store *st, const char *what /* "day" | "platform" */, jk_count_fn fn,
                       void *ctx, jk_error *err);
 
+/* Sources: a place and a query a collector patrols on a schedule. state is
+ * the collector's own cursor (JSON text), saved with jk_store_source_state
+ * inside the same batch as the items it covers, so a crash never leaves
+ * the cursor ahead of (or behind) the stored items. */
+typedef struct jk_source {
+    int64_t id;
+    const char *kind;   /* "jsonl", … */
+    const char *name;   /* unique */
+    const char *target; /* file path, URL, instance, … */
+    const char *query;
+    int64_t every_seconds;
+    bool allow_private; /* may fetch loopback/private addresses */
+    const char *state;
+    const char *last_run_at;
+    int64_t last_run_unix; /* 0 = never */
+} jk_source;
+typedef int (*jk_source_fn)(void *ctx, const jk_source *src);
+
+int jk_store_source_add(jk_store *st, const jk_source *src, int64_t *id, jk_error *err);
+int jk_store_source_list(jk_store *st, jk_source_fn fn, void *ctx, jk_error *err);
+/* JK_ENOTFOUND when no source has that name. */
+int jk_store_source_rm(jk_store *st, const char *name, jk_error *err);
+/* Save a source's cursor; when finished_unix is not 0 the source's run is
+ * complete and its last-run time becomes that moment (an interrupted run
+ * leaves it, so the source stays due and resumes from the cursor). */
+int jk_store_source_state(jk_store *st, int64_t id, const char *state, int64_t finished_unix,
+                          jk_error *err);
+
 #ifdef __cplusplus
 }
 #endif

@@ -12,6 +12,7 @@
 
 #include "alloc.h"
 #include "cli.h"
+#include "ingest.h"
 #include "input.h"
 #include "junkai/limits.h"
 
@@ -31,58 +32,10 @@ static const char import_usage[] =
     "  --input KIND     text, jsonl or auto (default: auto, per file)\n"
     "  --platform NAME  platform of posts that do not name one (default: import)\n";
 
-typedef struct import_counts {
-    long fresh, seen, hits, skipped;
-} import_counts;
-
-static const char *json_str(json_t *obj, const char *key)
+static int import_file(jk_ingest *in, const char *path, jk_input_kind forced,
+                       const char *platform, int64_t run_id)
 {
-    json_t *v = json_object_get(obj, key);
-    return json_is_string(v) ? json_string_value(v) : NULL;
-}
-
-/* Scan and store one post; returns 0, or JK_EXIT_ERROR on a store error. */
-static int import_post(jk_engine *eng, jk_scan_scratch *scratch, jk_store *store,
-                       jk_item_in *item, import_counts *n, const char *place)
-{
-    jk_scan_result res;
-    jk_error err;
-    if (jk_scanner_scan(eng->scanner, scratch, item->text, item->text_len, &res, &err)) {
-        jk_cli_error("%s: %s; skipped", place, err.message);
-        n->skipped++;
-        return 0;
-    }
-    item->normalized = res.normalized->text;
-    item->normalized_len = res.normalized->len;
-    int64_t id;
-    bool is_new;
-    if (jk_store_add_item(store, item, &id, &is_new, &err)) {
-        jk_cli_error("%s: %s", place, err.message);
-        return JK_EXIT_ERROR;
-    }
-    if (!is_new) {
-        n->seen++;
-        return 0;
-    }
-    n->fresh++;
-    n->hits += res.hit_count > 0;
-    for (size_t i = 0; i < res.hit_count; i++) {
-        jk_rule_info info;
-        jk_pack_info pack;
-        jk_ruleset_rule_info(eng->rules, res.hits[i].rule, &info);
-        jk_ruleset_pack_info(eng->rules, info.pack, &pack);
-        if (jk_store_add_detection(store, id, &res.hits[i], pack.version, &err)) {
-            jk_cli_error("%s: %s", place, err.message);
-            return JK_EXIT_ERROR;
-        }
-    }
-    return 0;
-}
-
-static int import_file(jk_engine *eng, jk_scan_scratch *scratch, jk_store *store,
-                       const char *path, jk_input_kind forced, const char *platform,
-                       int64_t run_id, import_counts *n)
-{
+    jk_store *store = in->store;
     FILE *fp = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
     if (!fp) {
         jk_cli_error("%s: cannot open", path);
@@ -116,7 +69,7 @@ static int import_file(jk_engine *eng, jk_scan_scratch *scratch, jk_store *store
         if (rc < 0) {
             jk_cli_error("%s: %s; skipped", place,
                          rc == JK_ELIMIT ? "line too long" : "read error");
-            n->skipped++;
+            in->skipped++;
             if (rc != JK_ELIMIT)
                 break;
             continue;
@@ -126,30 +79,17 @@ static int import_file(jk_engine *eng, jk_scan_scratch *scratch, jk_store *store
         item.run_id = run_id;
         item.raw = line;
         item.raw_len = len;
-        jk_jsonl_item parsed = {0};
+        json_t *object = NULL;
         if (kind == JK_INPUT_JSONL) {
             if (len == 0)
                 continue;
             jk_buf_reset(&msg);
-            if (jk_jsonl_parse(line, len, &parsed, &msg)) {
+            if (jk_ingest_parse_jsonl(line, len, &item, &object, local_id, sizeof local_id,
+                                      &msg)) {
                 jk_cli_error("%s: %s; skipped", place, msg.data);
-                n->skipped++;
+                in->skipped++;
                 continue;
             }
-            json_t *id = json_object_get(parsed.object, "id");
-            if (json_is_integer(id)) {
-                snprintf(local_id, sizeof local_id, "%lld", (long long)json_integer_value(id));
-                item.external_id = local_id;
-            } else {
-                item.external_id = json_string_value(id);
-            }
-            item.text = parsed.text;
-            item.text_len = parsed.text_len;
-            item.platform = json_str(parsed.object, "platform");
-            item.url = json_str(parsed.object, "url");
-            item.author = json_str(parsed.object, "author");
-            item.posted_at = json_str(parsed.object, "posted_at");
-            item.lang = json_str(parsed.object, "lang");
         } else {
             if (len == 0)
                 continue;
@@ -160,10 +100,15 @@ static int import_file(jk_engine *eng, jk_scan_scratch *scratch, jk_store *store
         }
         if (!item.platform)
             item.platform = platform;
-        status = import_post(eng, scratch, store, &item, n, place);
-        json_decref(parsed.object);
-        if (status)
+        int rc2 = jk_ingest_post(in, &item, &err);
+        json_decref(object);
+        if (rc2 == JK_ELIMIT) {
+            jk_cli_error("%s: %s; skipped", place, err.message);
+        } else if (rc2) {
+            jk_cli_error("%s: %s", place, err.message);
+            status = JK_EXIT_ERROR;
             break;
+        }
         if (++in_batch == IMPORT_BATCH) {
             if (jk_store_commit(store, &err) || jk_store_begin(store, &err)) {
                 jk_cli_error("%s", err.message);
@@ -205,7 +150,8 @@ int cmd_import(int argc, char **argv)
     jk_engine eng;
     memset(&eng, 0, sizeof eng);
     jk_store *store = NULL;
-    jk_scan_scratch *scratch = NULL;
+    jk_ingest in;
+    memset(&in, 0, sizeof in);
     optind = 1;
     int ch;
     while ((ch = getopt_long(argc, argv, "h", options, NULL)) != -1) {
@@ -244,7 +190,7 @@ int cmd_import(int argc, char **argv)
     if (jk_engine_load(&eng, rules, rule_count) || jk_engine_compile(&eng))
         goto done;
     jk_error err;
-    if (jk_scan_scratch_new(eng.scanner, &scratch, &err)) {
+    if (jk_ingest_init(&in, store, eng.scanner, eng.rules, &err)) {
         jk_cli_error("%s", err.message);
         goto done;
     }
@@ -253,21 +199,20 @@ int cmd_import(int argc, char **argv)
         jk_cli_error("%s", err.message);
         goto done;
     }
-    import_counts n = {0, 0, 0, 0};
     status = JK_EXIT_OK;
     for (int i = optind; i < argc; i++)
-        if (import_file(&eng, scratch, store, argv[i], kind, platform, run_id, &n))
+        if (import_file(&in, argv[i], kind, platform, run_id))
             status = JK_EXIT_ERROR;
-    if (jk_store_run_finish(store, run_id, n.fresh, n.seen, n.hits, n.skipped, &err)) {
+    if (jk_store_run_finish(store, run_id, in.fresh, in.seen, in.hits, in.skipped, &err)) {
         jk_cli_error("%s", err.message);
         status = JK_EXIT_ERROR;
     }
     printf("imported %ld new items (%ld already stored), %ld with hits, %ld lines skipped\n",
-           n.fresh, n.seen, n.hits, n.skipped);
+           in.fresh, in.seen, in.hits, in.skipped);
     if (eng.pack_errors)
         status = JK_EXIT_ERROR;
 done:
-    jk_scan_scratch_free(scratch);
+    jk_ingest_release(&in);
     jk_engine_release(&eng);
     jk_store_close(store);
     free(rules);

@@ -15,6 +15,8 @@ static const jk_command commands[] = {
     {"import", cmd_import, "store posts from JSONL or text files, scanned on the way in"},
     {"search", cmd_search, "full-text search over stored posts"},
     {"stats", cmd_stats, "counts per category, platform and day from the store"},
+    {"source", cmd_source, "add, list and remove the sources a patrol visits"},
+    {"patrol", cmd_patrol, "run due sources through their collectors into the store"},
 };
 
 static void usage(FILE *to)

@@ -132,3 +132,26 @@ int jk_store_count_by(jk_store *st, const char *what, jk_count_fn fn, void *ctx,
         return jk_error_set(err, JK_EINVAL, "cannot count by \"%s\"", what);
     return st->ops->count_by(st->impl, what, fn, ctx, err);
 }
+
+int jk_store_source_add(jk_store *st, const jk_source *src, int64_t *id, jk_error *err)
+{
+    if (!src->kind || !src->name || !src->name[0])
+        return jk_error_set(err, JK_EINVAL, "a source needs a kind and a name");
+    return st->ops->source_add(st->impl, src, id, err);
+}
+
+int jk_store_source_list(jk_store *st, jk_source_fn fn, void *ctx, jk_error *err)
+{
+    return st->ops->source_list(st->impl, fn, ctx, err);
+}
+
+int jk_store_source_rm(jk_store *st, const char *name, jk_error *err)
+{
+    return st->ops->source_rm(st->impl, name, err);
+}
+
+int jk_store_source_state(jk_store *st, int64_t id, const char *state, int64_t now_unix,
+                          jk_error *err)
+{
+    return st->ops->source_state(st->impl, id, state, now_unix, err);
+}

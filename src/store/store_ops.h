@@ -27,6 +27,11 @@ struct jk_store_ops {
                   jk_search_fn fn, void *ctx, jk_error *err);
     int (*stats)(void *impl, jk_store_stats *out, jk_error *err);
     int (*count_by)(void *impl, const char *what, jk_count_fn fn, void *ctx, jk_error *err);
+    int (*source_add)(void *impl, const jk_source *src, int64_t *id, jk_error *err);
+    int (*source_list)(void *impl, jk_source_fn fn, void *ctx, jk_error *err);
+    int (*source_rm)(void *impl, const char *name, jk_error *err);
+    int (*source_state)(void *impl, int64_t id, const char *state, int64_t now_unix,
+                        jk_error *err);
 };
 
 extern const struct jk_store_ops jk_store_sqlite_ops;

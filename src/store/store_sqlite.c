@@ -30,6 +30,8 @@ static const char *const migrations[] = {
     "  every_seconds INTEGER,"
     "  allow_private INTEGER NOT NULL DEFAULT 0,"
     "  state TEXT,"
+    "  last_run_at TEXT,"
+    "  last_run_unix INTEGER,"
     "  created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ','now')));"
     "CREATE TABLE patrol_runs ("
     "  id INTEGER PRIMARY KEY,"
@@ -42,7 +44,7 @@ static const char *const migrations[] = {
     "  errors INTEGER NOT NULL DEFAULT 0);"
     "CREATE TABLE items ("
     "  id INTEGER PRIMARY KEY,"
-    "  source_id INTEGER REFERENCES sources(id),"
+    "  source_id INTEGER REFERENCES sources(id) ON DELETE SET NULL,"
     "  run_id INTEGER REFERENCES patrol_runs(id),"
     "  platform TEXT NOT NULL,"
     "  external_id TEXT NOT NULL,"
@@ -98,6 +100,10 @@ enum {
     ST_COUNT_RUNS,
     ST_BY_DAY,
     ST_BY_PLATFORM,
+    ST_SOURCE_ADD,
+    ST_SOURCE_LIST,
+    ST_SOURCE_RM,
+    ST_SOURCE_STATE,
     ST_COUNT
 };
 
@@ -140,6 +146,18 @@ static const char *const statements[ST_COUNT] = {
         "SELECT i.platform AS k, count(*),"
         " count(*) FILTER (WHERE EXISTS (SELECT 1 FROM detections d WHERE d.item_id = i.id))"
         " FROM items i GROUP BY k ORDER BY k",
+    [ST_SOURCE_ADD] =
+        "INSERT INTO sources (kind, name, target, query, every_seconds, allow_private)"
+        " VALUES (?1,?2,?3,?4,?5,?6)",
+    [ST_SOURCE_LIST] =
+        "SELECT id, kind, name, target, query, every_seconds, allow_private, state,"
+        " last_run_at, last_run_unix FROM sources ORDER BY id",
+    [ST_SOURCE_RM] = "DELETE FROM sources WHERE name = ?1",
+    [ST_SOURCE_STATE] =
+        "UPDATE sources SET state = ?2,"
+        " last_run_at = CASE WHEN ?3 != 0 THEN strftime('%Y-%m-%dT%H:%M:%SZ','now')"
+        " ELSE last_run_at END,"
+        " last_run_unix = CASE WHEN ?3 != 0 THEN ?3 ELSE last_run_unix END WHERE id = ?1",
 };
 
 typedef struct sqlite_store {
@@ -479,6 +497,74 @@ static int sqlite_count_by(void *impl, const char *what, jk_count_fn fn, void *c
     return rc;
 }
 
+static int sqlite_source_add(void *impl, const jk_source *src, int64_t *id, jk_error *err)
+{
+    sqlite_store *s = impl;
+    sqlite3_stmt *st = stmt(s, ST_SOURCE_ADD);
+    bind_text(st, 1, src->kind);
+    bind_text(st, 2, src->name);
+    bind_text(st, 3, src->target);
+    bind_text(st, 4, src->query);
+    sqlite3_bind_int64(st, 5, src->every_seconds);
+    sqlite3_bind_int(st, 6, src->allow_private ? 1 : 0);
+    if (sqlite3_step(st) != SQLITE_DONE) {
+        if (sqlite3_extended_errcode(s->db) == SQLITE_CONSTRAINT_UNIQUE)
+            return jk_error_set(err, JK_EINVAL, "a source named \"%s\" already exists",
+                                src->name);
+        return db_error(s, err, "adding a source");
+    }
+    *id = sqlite3_last_insert_rowid(s->db);
+    return JK_OK;
+}
+
+static int sqlite_source_list(void *impl, jk_source_fn fn, void *ctx, jk_error *err)
+{
+    sqlite_store *s = impl;
+    sqlite3_stmt *st = stmt(s, ST_SOURCE_LIST);
+    int step;
+    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+        jk_source src = {
+            sqlite3_column_int64(st, 0),
+            (const char *)sqlite3_column_text(st, 1),
+            (const char *)sqlite3_column_text(st, 2),
+            (const char *)sqlite3_column_text(st, 3),
+            (const char *)sqlite3_column_text(st, 4),
+            sqlite3_column_int64(st, 5),
+            sqlite3_column_int(st, 6) != 0,
+            (const char *)sqlite3_column_text(st, 7),
+            (const char *)sqlite3_column_text(st, 8),
+            sqlite3_column_int64(st, 9),
+        };
+        if (fn(ctx, &src))
+            break;
+    }
+    int rc = step == SQLITE_ROW || step == SQLITE_DONE ? JK_OK : db_error(s, err, "listing sources");
+    sqlite3_reset(st);
+    return rc;
+}
+
+static int sqlite_source_rm(void *impl, const char *name, jk_error *err)
+{
+    sqlite_store *s = impl;
+    sqlite3_stmt *st = stmt(s, ST_SOURCE_RM);
+    bind_text(st, 1, name);
+    int rc = run_step(s, st, err, "removing a source");
+    if (!rc && sqlite3_changes(s->db) == 0)
+        rc = jk_error_set(err, JK_ENOTFOUND, "no source named \"%s\"", name);
+    return rc;
+}
+
+static int sqlite_source_state(void *impl, int64_t id, const char *state, int64_t now_unix,
+                               jk_error *err)
+{
+    sqlite_store *s = impl;
+    sqlite3_stmt *st = stmt(s, ST_SOURCE_STATE);
+    sqlite3_bind_int64(st, 1, id);
+    bind_text(st, 2, state);
+    sqlite3_bind_int64(st, 3, now_unix);
+    return run_step(s, st, err, "saving a source's state");
+}
+
 const struct jk_store_ops jk_store_sqlite_ops = {
     .name = "sqlite",
     .open = sqlite_open,
@@ -494,4 +580,8 @@ const struct jk_store_ops jk_store_sqlite_ops = {
     .search = sqlite_search,
     .stats = sqlite_stats,
     .count_by = sqlite_count_by,
+    .source_add = sqlite_source_add,
+    .source_list = sqlite_source_list,
+    .source_rm = sqlite_source_rm,
+    .source_state = sqlite_source_state,
 };

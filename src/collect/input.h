@@ -1,5 +1,6 @@
 /*
- * input.h — reading posts for `junkai scan`: a bounded line reader over a
+ * input.h — reading posts (for `junkai scan`, import and collectors): a
+ * bounded line reader over a
  * FILE, and parsing one line into an item (plain text or a JSONL object).
  */
 #ifndef JK_INPUT_H
@@ -20,7 +21,15 @@ typedef struct jk_line_reader {
     bool eof;
     unsigned long line_no; /* number of the line last returned */
     size_t max_line;
+    unsigned long long total_read; /* bytes read from fp so far */
 } jk_line_reader;
+
+/* Bytes of the stream consumed through the end of the last line returned
+ * (or skipped): where reading resumes after a restart. */
+static inline unsigned long long jk_line_reader_offset(const jk_line_reader *r)
+{
+    return r->total_read - (r->end - r->start);
+}
 
 void jk_line_reader_init(jk_line_reader *r, FILE *fp, size_t max_line);
 void jk_line_reader_release(jk_line_reader *r);

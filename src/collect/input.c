@@ -50,6 +50,7 @@ static long fill(jk_line_reader *r)
         return 0;
     }
     r->end += n;
+    r->total_read += n;
     return (long)n;
 }
 

@@ -1,0 +1,163 @@
+/*
+ * cmd_source.c — `junkai source add|list|rm`: the places a patrol visits.
+ */
+#define _XOPEN_SOURCE 700 /* realpath */
+#include <getopt.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+static const char source_usage[] =
+    "usage: junkai source add KIND NAME TARGET [--every DURATION] [--query Q]\n"
+    "                         [--allow-private] [--data DIR]\n"
+    "       junkai source list [--data DIR]\n"
+    "       junkai source rm NAME [--data DIR]\n"
+    "\n"
+    "KIND is the collector: jsonl (TARGET: a local JSONL file of posts, read\n"
+    "from where the last patrol stopped). DURATION is like 30s, 15m, 6h, 1d\n"
+    "(default 15m): a patrol runs the source when that long has passed since\n"
+    "its last complete run. --allow-private lets a network collector fetch\n"
+    "loopback and private addresses (tests, demos).\n";
+
+static const char *const kinds[] = {"jsonl"};
+
+/* "15m" → 900; false on junk or overflow */
+static bool parse_duration(const char *s, int64_t *out)
+{
+    char *end;
+    long long v = strtoll(s, &end, 10);
+    if (end == s || v < 0 || v > 100000000)
+        return false;
+    int64_t unit = 1;
+    if (*end == 's' || *end == '\0')
+        unit = 1;
+    else if (*end == 'm')
+        unit = 60;
+    else if (*end == 'h')
+        unit = 3600;
+    else if (*end == 'd')
+        unit = 86400;
+    else
+        return false;
+    if (*end && end[1])
+        return false;
+    *out = (int64_t)v * unit;
+    return true;
+}
+
+static int print_source(void *ctx, const jk_source *s)
+{
+    (void)ctx;
+    printf("%s\t%s\t%s\tevery %llds\t%s\t%s\n", s->name, s->kind, s->target ? s->target : "",
+           (long long)s->every_seconds, s->last_run_at ? s->last_run_at : "never",
+           s->state ? s->state : "");
+    return 0;
+}
+
+int cmd_source(int argc, char **argv)
+{
+    static const struct option options[] = {
+        {"data", required_argument, NULL, 'd'},
+        {"every", required_argument, NULL, 'e'},
+        {"query", required_argument, NULL, 'q'},
+        {"allow-private", no_argument, NULL, 'p'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+        fputs(source_usage, argc < 2 ? stderr : stdout);
+        return argc < 2 ? JK_EXIT_ERROR : JK_EXIT_OK;
+    }
+    const char *sub = argv[1];
+    const char *data = NULL;
+    jk_source src;
+    memset(&src, 0, sizeof src);
+    src.every_seconds = 900;
+    optind = 1;
+    int ch;
+    while ((ch = getopt_long(argc - 1, argv + 1, "h", options, NULL)) != -1) {
+        switch (ch) {
+        case 'd': data = optarg; break;
+        case 'q': src.query = optarg; break;
+        case 'p': src.allow_private = true; break;
+        case 'e':
+            if (!parse_duration(optarg, &src.every_seconds)) {
+                jk_cli_error("--every must be a duration such as 30s, 15m, 6h or 1d, not \"%s\"",
+                             optarg);
+                return JK_EXIT_ERROR;
+            }
+            break;
+        case 'h':
+            fputs(source_usage, stdout);
+            return JK_EXIT_OK;
+        default:
+            fputs(source_usage, stderr);
+            return JK_EXIT_ERROR;
+        }
+    }
+    char **rest = argv + 1 + optind;
+    int nrest = argc - 1 - optind;
+    jk_store *store = NULL;
+    jk_error err;
+    int status = JK_EXIT_OK;
+    if (strcmp(sub, "add") == 0) {
+        if (nrest != 3) {
+            jk_cli_error("source add needs KIND NAME TARGET");
+            return JK_EXIT_ERROR;
+        }
+        bool known = false;
+        for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++)
+            known |= strcmp(kinds[i], rest[0]) == 0;
+        if (!known) {
+            jk_cli_error("unknown source kind \"%s\" (known: jsonl)", rest[0]);
+            return JK_EXIT_ERROR;
+        }
+        src.kind = rest[0];
+        src.name = rest[1];
+        src.target = rest[2];
+        /* a file source is patrolled from wherever junkai runs later */
+        char *absolute = realpath(rest[2], NULL);
+        if (!absolute) {
+            jk_cli_error("%s: no such file", rest[2]);
+            return JK_EXIT_ERROR;
+        }
+        src.target = absolute;
+        if (jk_open_data_store(jk_data_dir(data), &store))
+            return JK_EXIT_ERROR;
+        int64_t id;
+        if (jk_store_source_add(store, &src, &id, &err)) {
+            jk_cli_error("%s", err.message);
+            status = JK_EXIT_ERROR;
+        } else {
+            printf("added source %s (%s %s, every %llds)\n", src.name, src.kind, src.target,
+                   (long long)src.every_seconds);
+        }
+        free(absolute);
+    } else if (strcmp(sub, "list") == 0) {
+        if (jk_open_data_store(jk_data_dir(data), &store))
+            return JK_EXIT_ERROR;
+        if (jk_store_source_list(store, print_source, NULL, &err)) {
+            jk_cli_error("%s", err.message);
+            status = JK_EXIT_ERROR;
+        }
+    } else if (strcmp(sub, "rm") == 0) {
+        if (nrest != 1) {
+            jk_cli_error("source rm needs NAME");
+            return JK_EXIT_ERROR;
+        }
+        if (jk_open_data_store(jk_data_dir(data), &store))
+            return JK_EXIT_ERROR;
+        if (jk_store_source_rm(store, rest[0], &err)) {
+            jk_cli_error("%s", err.message);
+            status = JK_EXIT_ERROR;
+        }
+    } else {
+        jk_cli_error("unknown source command \"%s\"; see 'junkai source --help'", sub);
+        return JK_EXIT_ERROR;
+    }
+    jk_store_close(store);
+    return status;
+}

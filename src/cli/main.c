@@ -17,6 +17,7 @@ static const jk_command commands[] = {
     {"stats", cmd_stats, "counts per category, platform and day from the store"},
     {"source", cmd_source, "add, list and remove the sources a patrol visits"},
     {"patrol", cmd_patrol, "run due sources through their collectors into the store"},
+    {"tip", cmd_tip, "register a citizen's tip (a URL and a note) as an item"},
 };
 
 static void usage(FILE *to)

@@ -78,6 +78,28 @@ class StoreCommands(unittest.TestCase):
         self.assertEqual(row["platform"], "5ch")
         self.assertEqual(row["id"], "-:1")
 
+    def test_tip(self):
+        run(["init", "--data", self.data])
+        url = "https://example.invalid/thread/123"
+        rc, out, _ = run(["tip", url, "--note", "受け子募集 日給5万 即日即金の書き込み",
+                          "--contact", "090-0000-0000", "--data", self.data])
+        self.assertEqual(rc, 0)
+        self.assertIn("registered tip", out)
+        self.assertIn("rules hit", out)
+        rc, out, _ = run(["tip", url, "--note", "受け子募集 日給5万 即日即金の書き込み",
+                          "--data", self.data])
+        self.assertIn("already registered", out)
+        rc, out, _ = run(["search", "--data", self.data, "--format", "jsonl", "受け子募集"])
+        row = json.loads(out.splitlines()[0])
+        self.assertEqual(row["platform"], "tip")
+        self.assertEqual(row["url"], url)
+        stats = json.loads(run(["stats", "--data", self.data, "--format", "json"])[1])
+        self.assertEqual(stats["items"], 1)
+        self.assertEqual(stats["categories"]["crime_recruitment"], 1)
+        rc, _, err = run(["tip", "ftp://x", "--data", self.data])
+        self.assertEqual(rc, 2)
+        self.assertIn("not an http(s) URL", err)
+
     def test_missing_store_is_a_clear_error(self):
         rc, _, err = run(["search", "--data", self.data, "x"])
         self.assertEqual(rc, 2)

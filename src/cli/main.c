@@ -27,7 +27,7 @@ static void usage(FILE *to)
           "Commands:\n",
           to);
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
-        fprintf(to, "  %-8s %s\n", commands[i].name, commands[i].summary);
+        fprintf(to, "  %-10s %s\n", commands[i].name, commands[i].summary);
     fputs("\nRun 'junkai COMMAND --help' for a command's options.\n", to);
 }
 

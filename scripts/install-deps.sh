@@ -15,7 +15,7 @@ esac
 PACKAGES="
   build-essential cmake pkgconf clang llvm libclang-rt-14-dev
   $HS libutf8proc-dev libyaml-dev libjansson-dev libcmocka-dev
-  libsqlite3-dev libsodium-dev
+  libsqlite3-dev libsodium-dev libcsv-dev
   icu-devtools ripgrep grep manpages-ja python3
 "
 

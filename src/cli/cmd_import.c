@@ -12,6 +12,7 @@
 
 #include "alloc.h"
 #include "cli.h"
+#include "csv_posts.h"
 #include "ingest.h"
 #include "input.h"
 #include "junkai/limits.h"
@@ -29,8 +30,75 @@ static const char import_usage[] =
     "\n"
     "  --data DIR       data directory (default: $JUNKAI_DATA, else ./junkai-data)\n"
     "  --rules PATH     rule pack file or directory (repeatable; default: shipped)\n"
-    "  --input KIND     text, jsonl or auto (default: auto, per file)\n"
+    "  --input KIND     text, jsonl, csv or auto (default: auto, per file; a .csv\n"
+    "                   file is CSV with a header row naming id, text, …)\n"
     "  --platform NAME  platform of posts that do not name one (default: import)\n";
+
+typedef struct csv_import {
+    jk_ingest *in;
+    const char *path;
+    const char *platform;
+    int64_t run_id;
+    long in_batch;
+    int status;
+} csv_import;
+
+static void csv_bad(void *p, unsigned long record, const char *why)
+{
+    csv_import *c = p;
+    jk_cli_error("%s: record %lu: %s; skipped", c->path, record, why);
+    c->in->skipped++;
+}
+
+static int csv_post(void *p, jk_item_in *item, unsigned long record)
+{
+    csv_import *c = p;
+    jk_error err;
+    if (!item->platform)
+        item->platform = c->platform;
+    item->run_id = c->run_id;
+    int rc = jk_ingest_post(c->in, item, &err);
+    if (rc == JK_ELIMIT) {
+        jk_cli_error("%s: record %lu: %s; skipped", c->path, record, err.message);
+    } else if (rc || (++c->in_batch == IMPORT_BATCH &&
+                      (jk_store_commit(c->in->store, &err) || jk_store_begin(c->in->store, &err)))) {
+        jk_cli_error("%s: record %lu: %s", c->path, record, err.message);
+        c->status = JK_EXIT_ERROR;
+        return 1;
+    }
+    if (c->in_batch == IMPORT_BATCH)
+        c->in_batch = 0;
+    return 0;
+}
+
+/* CSV records may hold newlines, so they do not go through the line
+ * reader: libcsv reads the stream (src/collect/csv_posts.c). */
+static int import_csv(jk_ingest *in, FILE *fp, const char *path, const char *platform,
+                      int64_t run_id)
+{
+    csv_import c = {in, path, platform, run_id, 0, 0};
+    jk_error err;
+    if (jk_store_begin(in->store, &err)) {
+        jk_cli_error("%s", err.message);
+        return JK_EXIT_ERROR;
+    }
+    if (jk_csv_posts(fp, csv_post, csv_bad, &c, &err)) {
+        jk_cli_error("%s: %s", path, err.message);
+        c.status = JK_EXIT_ERROR;
+    }
+    if (jk_store_commit(in->store, &err)) {
+        jk_cli_error("%s", err.message);
+        jk_store_rollback(in->store);
+        c.status = JK_EXIT_ERROR;
+    }
+    return c.status;
+}
+
+static bool ends_with(const char *s, const char *suffix)
+{
+    size_t n = strlen(s), m = strlen(suffix);
+    return n >= m && strcmp(s + n - m, suffix) == 0;
+}
 
 static int import_file(jk_ingest *in, const char *path, jk_input_kind forced,
                        const char *platform, int64_t run_id)
@@ -40,6 +108,12 @@ static int import_file(jk_ingest *in, const char *path, jk_input_kind forced,
     if (!fp) {
         jk_cli_error("%s: cannot open", path);
         return JK_EXIT_ERROR;
+    }
+    if (forced == JK_INPUT_CSV || (forced == JK_INPUT_AUTO && ends_with(path, ".csv"))) {
+        int st = import_csv(in, fp, path, platform, run_id);
+        if (fp != stdin)
+            fclose(fp);
+        return st;
     }
     jk_line_reader reader;
     jk_line_reader_init(&reader, fp, JK_MAX_LINE_BYTES);
@@ -167,8 +241,10 @@ int cmd_import(int argc, char **argv)
                 kind = JK_INPUT_TEXT;
             else if (strcmp(optarg, "jsonl") == 0)
                 kind = JK_INPUT_JSONL;
+            else if (strcmp(optarg, "csv") == 0)
+                kind = JK_INPUT_CSV;
             else if (strcmp(optarg, "auto") != 0) {
-                jk_cli_error("--input must be text, jsonl or auto, not \"%s\"", optarg);
+                jk_cli_error("--input must be text, jsonl, csv or auto, not \"%s\"", optarg);
                 goto done;
             }
             break;

@@ -44,7 +44,12 @@ int jk_line_reader_next(jk_line_reader *r, const char **line, size_t *len);
  * nothing is buffered yet), for sniffing the input kind. */
 int jk_line_reader_peek(jk_line_reader *r, const char **data, size_t *len);
 
-typedef enum jk_input_kind { JK_INPUT_AUTO, JK_INPUT_TEXT, JK_INPUT_JSONL } jk_input_kind;
+typedef enum jk_input_kind {
+    JK_INPUT_AUTO,
+    JK_INPUT_TEXT,
+    JK_INPUT_JSONL,
+    JK_INPUT_CSV /* import only: records may span lines */
+} jk_input_kind;
 
 /* Guess the kind of a stream from its first non-blank bytes: '{' means
  * JSONL. */

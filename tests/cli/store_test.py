@@ -78,6 +78,36 @@ class StoreCommands(unittest.TestCase):
         self.assertEqual(row["platform"], "5ch")
         self.assertEqual(row["id"], "-:1")
 
+    def test_csv_import(self):
+        run(["init", "--data", self.data])
+        path = os.path.join(self.tmp.name, "posts.csv")
+        with open(path, "w", encoding="utf-8") as f:
+            f.write('id,text,platform,url\n'
+                    '1,"受け子募集, 日給5万\n即日即金",5ch,https://example.invalid/1\n'
+                    '2,今日は晴れ,,\n'
+                    ',id がない,,\n')
+        rc, out, err = run(["import", "--data", self.data, path])
+        self.assertEqual(rc, 0, err)
+        self.assertIn("imported 2 new items", out)
+        self.assertIn("1 with hits", out)
+        self.assertIn("posts.csv: record 4:", err)
+        rc, out, _ = run(["search", "--data", self.data, "--format", "jsonl", "即日即金"])
+        row = json.loads(out.splitlines()[0])
+        # a quoted field keeps its comma and newline
+        self.assertEqual(row["text"], "受け子募集, 日給5万\n即日即金")
+        self.assertEqual(row["platform"], "5ch")
+        bad = os.path.join(self.tmp.name, "bad.csv")
+        with open(bad, "w") as f:
+            f.write("a,b\n1,2\n")
+        rc, _, err = run(["import", "--data", self.data, bad])
+        self.assertEqual(rc, 2)
+        self.assertIn("header must name", err)
+        with open(bad, "w") as f:
+            f.write('id,text\n1,"unterminated\n')
+        rc, _, err = run(["import", "--data", self.data, bad])
+        self.assertEqual(rc, 2)
+        self.assertIn("record 2", err)
+
     def test_tip(self):
         run(["init", "--data", self.data])
         url = "https://example.invalid/thread/123"

@@ -109,6 +109,18 @@ jk_cond *jk_cond_parse(const char *text, size_t len, const jk_group *groups,
                        size_t group_count, const char *file,
                        unsigned base_line, unsigned base_column,
                        jk_diags *diags);
+
+/* Where byte `offset` of a condition text lies in the pack file (1-based
+ * line and column). */
+typedef void (*jk_cond_locator)(void *ctx, size_t offset, unsigned *line,
+                                unsigned *column);
+
+/* Like jk_cond_parse, but error positions come from `locate`, so the loader
+ * can map offsets through YAML quoting, escapes and line folding. */
+jk_cond *jk_cond_parse_located(const char *text, size_t len,
+                               const jk_group *groups, size_t group_count,
+                               const char *file, jk_cond_locator locate,
+                               void *locate_ctx, jk_diags *diags);
 void jk_cond_free(jk_cond *c);
 
 /* Call fn for every group index the condition refers to. */

@@ -15,7 +15,8 @@ esac
 PACKAGES="
   build-essential cmake pkgconf clang llvm libclang-rt-14-dev
   $HS libutf8proc-dev libyaml-dev libjansson-dev libcmocka-dev
-  libsqlite3-dev libsodium-dev libcsv-dev
+  libsqlite3-dev libsodium-dev libcsv-dev libcurl4-openssl-dev libxml2-dev
+  libpsl-dev publicsuffix libidn2-dev
   icu-devtools ripgrep grep manpages-ja python3
 "
 

@@ -24,7 +24,9 @@ enum {
     JK_ELIMIT = -5,   /* input exceeds a hard limit (see limits.h) */
     JK_ECOMPILE = -6, /* pattern database could not be built */
     JK_ESCAN = -7,    /* the matcher failed at run time */
-    JK_ENOTFOUND = -8 /* a named thing does not exist */
+    JK_ENOTFOUND = -8, /* a named thing does not exist */
+    JK_ENET = -9,      /* a network fetch failed (DNS, connect, TLS, timeout, HTTP status) */
+    JK_EDENIED = -10   /* refused by policy: private address, robots.txt, scheme */
 };
 
 #define JK_ERROR_MESSAGE_MAX 1024

@@ -75,7 +75,7 @@ static void log_line(void *ctx, const char *message)
 }
 
 /* One pass over the due sources; returns the number of errors. */
-static long patrol_pass(jk_store *store, jk_ingest *in, int64_t *ran)
+static long patrol_pass(jk_store *store, jk_ingest *in, jk_http *http, int64_t *ran)
 {
     source_list sources = {0};
     jk_error err;
@@ -97,14 +97,14 @@ static long patrol_pass(jk_store *store, jk_ingest *in, int64_t *ran)
             break;
         }
         long before_new = in->fresh, before_seen = in->seen;
-        jk_collect_ctx ctx = {in, run_id, log_line, NULL, &stop_requested};
+        jk_collect_ctx ctx = {in, run_id, log_line, NULL, &stop_requested, http};
+        const jk_collector *collector = jk_collector_find(s->kind);
         int rc;
-        if (strcmp(s->kind, "jsonl") == 0) {
-            rc = jk_collect_jsonl(&ctx, s, &err);
-        } else {
-            rc = jk_error_set(&err, JK_EINVAL, "source %s: no collector for kind \"%s\" yet",
+        if (collector)
+            rc = collector->run(&ctx, s, &err);
+        else
+            rc = jk_error_set(&err, JK_EINVAL, "source %s: no collector for kind \"%s\"",
                               s->name, s->kind);
-        }
         (*ran)++;
         if (rc) {
             jk_cli_error("%s", err.message);
@@ -179,7 +179,7 @@ int cmd_patrol(int argc, char **argv)
     long errors = 0;
     do {
         int64_t ran;
-        errors += patrol_pass(store, &in, &ran);
+        errors += patrol_pass(store, &in, NULL, &ran);
         if (once)
             break;
         for (int s = 0; s < 5 && !stop_requested; s++)

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "collect.h"
 
 static const char source_usage[] =
     "usage: junkai source add KIND NAME TARGET [--every DURATION] [--query Q]\n"
@@ -16,13 +17,21 @@ static const char source_usage[] =
     "       junkai source list [--data DIR]\n"
     "       junkai source rm NAME [--data DIR]\n"
     "\n"
-    "KIND is the collector: jsonl (TARGET: a local JSONL file of posts, read\n"
-    "from where the last patrol stopped). DURATION is like 30s, 15m, 6h, 1d\n"
-    "(default 15m): a patrol runs the source when that long has passed since\n"
-    "its last complete run. --allow-private lets a network collector fetch\n"
-    "loopback and private addresses (tests, demos).\n";
+    "DURATION is like 30s, 15m, 6h, 1d (default 15m): a patrol runs the\n"
+    "source when that long has passed since its last complete run.\n"
+    "--allow-private lets a network collector fetch loopback and private\n"
+    "addresses (tests, demos); without it they are refused.\n"
+    "\n"
+    "KIND is the collector, TARGET what it reads:\n";
 
-static const char *const kinds[] = {"jsonl"};
+static void print_usage(FILE *to)
+{
+    fputs(source_usage, to);
+    size_t n;
+    const jk_collector *c = jk_collectors(&n);
+    for (size_t i = 0; i < n; i++)
+        fprintf(to, "  %-9s %s\n", c[i].kind, c[i].target);
+}
 
 /* "15m" → 900; false on junk or overflow */
 static bool parse_duration(const char *s, int64_t *out)
@@ -68,7 +77,7 @@ int cmd_source(int argc, char **argv)
         {NULL, 0, NULL, 0},
     };
     if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
-        fputs(source_usage, argc < 2 ? stderr : stdout);
+        print_usage(argc < 2 ? stderr : stdout);
         return argc < 2 ? JK_EXIT_ERROR : JK_EXIT_OK;
     }
     const char *sub = argv[1];
@@ -94,7 +103,7 @@ int cmd_source(int argc, char **argv)
             fputs(source_usage, stdout);
             return JK_EXIT_OK;
         default:
-            fputs(source_usage, stderr);
+            print_usage(stderr);
             return JK_EXIT_ERROR;
         }
     }
@@ -108,23 +117,27 @@ int cmd_source(int argc, char **argv)
             jk_cli_error("source add needs KIND NAME TARGET");
             return JK_EXIT_ERROR;
         }
-        bool known = false;
-        for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++)
-            known |= strcmp(kinds[i], rest[0]) == 0;
-        if (!known) {
-            jk_cli_error("unknown source kind \"%s\" (known: jsonl)", rest[0]);
+        const jk_collector *collector = jk_collector_find(rest[0]);
+        if (!collector) {
+            jk_cli_error("unknown source kind \"%s\" (see junkai source --help)", rest[0]);
             return JK_EXIT_ERROR;
         }
         src.kind = rest[0];
         src.name = rest[1];
         src.target = rest[2];
-        /* a file source is patrolled from wherever junkai runs later */
-        char *absolute = realpath(rest[2], NULL);
-        if (!absolute) {
-            jk_cli_error("%s: no such file", rest[2]);
+        char *absolute = NULL;
+        if (collector->local_file) {
+            /* a file source is patrolled from wherever junkai runs later */
+            absolute = realpath(rest[2], NULL);
+            if (!absolute) {
+                jk_cli_error("%s: no such file", rest[2]);
+                return JK_EXIT_ERROR;
+            }
+            src.target = absolute;
+        } else if (strncmp(rest[2], "http://", 7) != 0 && strncmp(rest[2], "https://", 8) != 0) {
+            jk_cli_error("%s: a %s source needs an http:// or https:// URL", rest[2], rest[0]);
             return JK_EXIT_ERROR;
         }
-        src.target = absolute;
         if (jk_open_data_store(jk_data_dir(data), &store))
             return JK_EXIT_ERROR;
         int64_t id;

@@ -38,6 +38,8 @@ const char *jk_strerror(int code)
     case JK_ECOMPILE: return "pattern compilation failed";
     case JK_ESCAN: return "scan failed";
     case JK_ENOTFOUND: return "not found";
+    case JK_ENET: return "network error";
+    case JK_EDENIED: return "refused by policy";
     default: return "unknown error";
     }
 }

@@ -1,0 +1,116 @@
+/*
+ * http.h — fetching over HTTP(S) for every network collector, with the
+ * politeness and safety rules of a patrol built in, so no collector can
+ * forget one (libcurl underneath).
+ *
+ * One jk_http serves one patrol process. It remembers, per host, when the
+ * last request went out (rate limit), how many are in flight (concurrency
+ * limit), its robots.txt rules, and a backoff after 429/5xx. It is not
+ * shared between threads.
+ *
+ * Rules every fetch obeys:
+ *   - only http and https; a User-Agent "junkai/VERSION (+CONTACT)";
+ *   - the connected address is checked (after DNS, on every connection,
+ *     so after every redirect too): loopback, private, link-local,
+ *     multicast, reserved and other internal addresses are refused with
+ *     JK_EDENIED unless the request says allow_private;
+ *   - redirects are followed by hand (at most max_redirects), each hop
+ *     checked like the first;
+ *   - the body is cut off at max_body_bytes counted after decompression
+ *     (gzip/deflate accepted), and the fetch at timeout_ms; a cut-off body
+ *     is returned with truncated set, never loaded whole;
+ *   - robots.txt of the host is fetched once per jk_http (same rules) and
+ *     honoured when the request asks for it (page sources);
+ *   - at least min_interval_ms between requests to one host; on 429 and
+ *     5xx the request is retried up to max_retries times after a backoff
+ *     (exponential with jitter, or Retry-After when the server sends one,
+ *     capped at max_backoff_ms);
+ *   - conditional GET: if_none_match / if_modified_since are sent when
+ *     given, and a 304 comes back as status 304 with an empty body.
+ */
+#ifndef JK_HTTP_H
+#define JK_HTTP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "buf.h"
+#include "junkai/error.h"
+
+typedef struct jk_http jk_http;
+
+typedef struct jk_http_config {
+    const char *contact;     /* goes into the User-Agent; NULL: none given */
+    size_t max_body_bytes;   /* default 8 MiB */
+    long timeout_ms;         /* whole request; default 30000 */
+    long connect_timeout_ms; /* default 10000 */
+    int max_redirects;       /* default 5 */
+    long min_interval_ms;    /* per host; default 1000 */
+    int max_retries;         /* on 429/5xx/timeouts; default 3 */
+    long max_backoff_ms;     /* default 60000 */
+    /* Called with a line for the log (cut-off bodies, retries, refusals);
+     * may be NULL. */
+    void (*log)(void *ctx, const char *message);
+    void *log_ctx;
+} jk_http_config;
+
+typedef struct jk_http_request {
+    const char *method; /* "GET" (default when NULL) or "POST" */
+    const char *url;
+    const char *body; /* POST body, body_len bytes */
+    size_t body_len;
+    const char *content_type;      /* of the body, e.g. "application/json" */
+    const char *bearer_token;      /* Authorization: Bearer …; never logged */
+    const char *if_none_match;     /* ETag from the last fetch */
+    const char *if_modified_since; /* Last-Modified from the last fetch */
+    const char *accept;            /* Accept header; NULL: any */
+    bool allow_private;            /* the source was added with --allow-private */
+    bool obey_robots;              /* check the host's robots.txt first */
+} jk_http_request;
+
+typedef struct jk_http_response {
+    long status;        /* final HTTP status (after redirects); 304 possible */
+    jk_buf body;        /* decompressed, at most max_body_bytes */
+    bool truncated;     /* the body was cut off at the limit */
+    char *final_url;    /* after redirects */
+    char *content_type; /* header value or NULL */
+    char *etag;
+    char *last_modified;
+    char *headers;        /* the final response's raw header block (status
+                             line and headers, CRLF-separated), for evidence */
+    char *request_headers; /* the request as sent, for evidence */
+    char *remote_ip;      /* the address that answered */
+    long long fetched_unix_ms;
+} jk_http_response;
+
+/* NULL on allocation failure or when libcurl cannot start (err says). A
+ * NULL cfg takes every default. */
+jk_http *jk_http_new(const jk_http_config *cfg, jk_error *err);
+void jk_http_free(jk_http *h);
+
+/* Fetch one URL, waiting for the host's rate limit and retrying as above.
+ * Returns JK_OK whenever an HTTP answer arrived (check resp->status: 2xx,
+ * 304, or an error status left after retries); JK_EDENIED when policy
+ * refused the request (private address, robots.txt, scheme, too many
+ * redirects); JK_ENET on DNS, connection, TLS or timeout failures;
+ * JK_EINVAL on a malformed URL. err names the URL and the reason. resp
+ * must be released by the caller in every case. */
+int jk_http_fetch(jk_http *h, const jk_http_request *req, jk_http_response *resp,
+                  jk_error *err);
+
+void jk_http_response_init(jk_http_response *resp);
+void jk_http_response_release(jk_http_response *resp);
+
+/* A header of the final response (case-insensitive name), copied into a
+ * new string the caller frees; NULL when absent. For Link, Retry-After,
+ * x-rate-limit-* and the like. */
+char *jk_http_response_header(const jk_http_response *resp, const char *name);
+
+/* True when addr (a numeric IPv4 or IPv6 address, as text) is one a patrol
+ * must not reach without allow_private: loopback, RFC 1918 private,
+ * carrier-grade NAT, link-local, unique-local, multicast, unspecified,
+ * documentation and benchmarking ranges, broadcast, and IPv4 embedded in
+ * IPv6 (mapped, NAT64, 6to4) when the embedded address is internal. */
+bool jk_http_address_is_internal(const char *addr);
+
+#endif

@@ -4,6 +4,8 @@
  */
 #include "collect.h"
 
+#include <stdarg.h>
+#include <stdio.h>
 #include <string.h>
 
 static const jk_collector collectors[] = {
@@ -22,4 +24,61 @@ const jk_collector *jk_collector_find(const char *kind)
         if (strcmp(collectors[i].kind, kind) == 0)
             return &collectors[i];
     return NULL;
+}
+
+void jk_collect_logf(jk_collect_ctx *ctx, const char *fmt, ...)
+{
+    char msg[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    if (ctx->log)
+        ctx->log(ctx->log_ctx, msg);
+}
+
+int jk_collect_take_page(jk_collect_ctx *ctx, const jk_source *src, const char *platform,
+                         const jk_posts *posts, const char *state, int64_t finished_unix,
+                         jk_error *err)
+{
+    jk_store *store = ctx->ingest->store;
+    int rc = jk_store_begin(store, err);
+    for (size_t i = 0; !rc && i < posts->n; i++) {
+        const jk_post *p = &posts->v[i];
+        if (!p->external_id || !*p->external_id) {
+            jk_collect_logf(ctx, "source %s: post without an id%s%s; skipped", src->name,
+                            p->url ? " at " : "", p->url ? p->url : "");
+            ctx->ingest->skipped++;
+            continue;
+        }
+        jk_item_in item;
+        memset(&item, 0, sizeof item);
+        item.platform = platform;
+        item.external_id = p->external_id;
+        item.url = p->url;
+        item.author = p->author;
+        item.posted_at = p->posted_at;
+        item.lang = p->lang;
+        item.text = p->text;
+        item.text_len = p->text_len;
+        /* the post's own text is what its hash covers: the same post met
+         * again in another page or response must dedupe */
+        item.raw = p->text;
+        item.raw_len = p->text_len;
+        item.source_id = src->id;
+        item.run_id = ctx->run_id;
+        int r = jk_ingest_post(ctx->ingest, &item, err);
+        if (r == JK_ELIMIT)
+            jk_collect_logf(ctx, "source %s: post %s: %s; skipped", src->name, p->external_id,
+                            err->message);
+        else if (r)
+            rc = r;
+    }
+    if (!rc)
+        rc = jk_store_source_state(store, src->id, state, finished_unix, err);
+    if (!rc)
+        rc = jk_store_commit(store, err);
+    else
+        jk_store_rollback(store);
+    return rc;
 }

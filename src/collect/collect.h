@@ -10,6 +10,7 @@
 
 #include "http.h"
 #include "ingest.h"
+#include "post.h"
 
 /* Where collectors report per-post problems (file:line, URL, item id). */
 typedef void (*jk_collect_log)(void *ctx, const char *message);
@@ -31,6 +32,25 @@ typedef struct jk_collector {
     const char *target;  /* what TARGET means, for --help */
     int local_file;      /* TARGET is a path (made absolute); else an http(s) URL */
 } jk_collector;
+
+/* For network collectors: take one page of posts (one response) into the
+ * store as one batch, committed together with the source's new state (a
+ * JSON object the collector owns: cursors, ETag, …). platform names the
+ * items' platform ("mastodon", "feed", …). raw/raw_len are the response
+ * bytes the page came from (evidence; may be NULL). finished_unix as in
+ * jk_store_source_state: not 0 when this is the last page of the run.
+ * Posts that cannot be taken in (too long, no text) are logged with the
+ * source name and the post's id or URL and skipped; the rest go on. */
+int jk_collect_take_page(jk_collect_ctx *ctx, const jk_source *src, const char *platform,
+                         const jk_posts *posts, const char *state, int64_t finished_unix,
+                         jk_error *err);
+
+/* Log a line through ctx->log, printf-style. */
+void jk_collect_logf(jk_collect_ctx *ctx, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
 
 /* The collector of a source kind, or NULL. */
 const jk_collector *jk_collector_find(const char *kind);

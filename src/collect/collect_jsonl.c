@@ -15,7 +15,7 @@
 #include "input.h"
 #include "junkai/limits.h"
 
-#define COLLECT_BATCH 1000
+#define COLLECT_BATCH 5000
 
 static unsigned long long saved_offset(const char *state)
 {

@@ -203,11 +203,13 @@ int jk_bank_scan(const jk_folded *f, jk_indicator_list *out, size_t first)
 {
     const char *t = f->text;
     size_t n = f->len;
-    for (size_t i = 0; i < n; i++) {
+    for (size_t i = 0; i + 6 <= n; i++) {
         if ((unsigned char)t[i] < 0xE3)
             continue; /* every institution word starts with a 3-byte character */
         for (size_t k = 0; k < sizeof institutions / sizeof institutions[0]; k++) {
-            if (!starts(t, n, i, institutions[k]))
+            /* first character inline: this runs on every character of Japanese text */
+            const char *w = institutions[k];
+            if (t[i] != w[0] || t[i + 1] != w[1] || t[i + 2] != w[2] || !starts(t, n, i, w))
                 continue;
             size_t resume = i;
             int rc = scan_one(f, out, first, i, strlen(institutions[k]), &resume);

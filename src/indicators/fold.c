@@ -21,26 +21,37 @@ size_t jk_ind_utf8(const char *s, size_t avail, int32_t *cp)
     return jk_utf8_decode((const unsigned char *)s, avail, cp);
 }
 
+/* Output of a folding stage. Neither stage ever lengthens the text (every
+ * rewrite replaces a longer form by a shorter or equal one), so both
+ * arrays are sized once from the input length and filled without checks
+ * per byte: folding runs over every byte of every post. */
 typedef struct out_text {
-    jk_buf text;
+    char *text;
     size_t *map;
-    size_t cap;
+    size_t len;
 } out_text;
+
+static void out_init(out_text *o, size_t input_len)
+{
+    o->text = jk_malloc(input_len + 1);
+    o->map = jk_calloc(input_len + 1, sizeof *o->map);
+    o->len = 0;
+}
 
 static int put(out_text *o, char c, size_t origin)
 {
-    if (o->text.len + 1 >= o->cap)
-        jk_grow((void **)&o->map, &o->cap, o->text.len + 2, sizeof *o->map);
-    o->map[o->text.len] = origin;
-    return jk_buf_putc(&o->text, c);
+    o->map[o->len] = origin;
+    o->text[o->len++] = c;
+    return 0;
 }
 
 static int put_bytes(out_text *o, const char *s, size_t n, size_t origin)
 {
-    int rc = 0;
-    for (size_t i = 0; i < n && !rc; i++)
-        rc = put(o, s[i], origin + i);
-    return rc;
+    for (size_t i = 0; i < n; i++) {
+        o->map[o->len] = origin + i;
+        o->text[o->len++] = s[i];
+    }
+    return 0;
 }
 
 static int is_ascii_digit(int c) { return c >= '0' && c <= '9'; }
@@ -81,7 +92,7 @@ static int fold_width(const char *s, size_t n, out_text *o)
             i++;
             continue;
         }
-        int prev = o->text.len ? (unsigned char)o->text.data[o->text.len - 1] : 0;
+        int prev = o->len ? (unsigned char)o->text[o->len - 1] : 0;
         int c = 0;
         if (cp < 0x80)
             c = 0;
@@ -177,28 +188,24 @@ static int refang(const char *a, size_t n, const size_t *amap, out_text *o)
 
 int jk_fold(const char *text, size_t len, jk_folded *out)
 {
-    out_text a = {{0}, NULL, 0}, b = {{0}, NULL, 0};
-    jk_buf_init(&a.text, 0);
-    jk_buf_init(&b.text, 0);
+    out_text a, b = {NULL, NULL, 0};
+    out_init(&a, len);
     int rc = fold_width(text, len, &a);
-    if (!rc)
-        rc = refang(a.text.data ? a.text.data : "", a.text.len, a.map, &b);
-    if (!rc && b.text.len + 1 > b.cap)
-        jk_grow((void **)&b.map, &b.cap, b.text.len + 1, sizeof *b.map);
     if (!rc) {
-        b.map[b.text.len] = len;
-        if (!b.text.data)
-            rc = jk_buf_puts(&b.text, "");
+        out_init(&b, a.len);
+        rc = refang(a.text, a.len, a.map, &b);
+        b.map[b.len] = len;
+        b.text[b.len] = '\0';
     }
-    jk_buf_release(&a.text);
+    free(a.text);
     free(a.map);
     if (rc) {
-        jk_buf_release(&b.text);
+        free(b.text);
         free(b.map);
         return rc;
     }
-    out->text = b.text.data;
-    out->len = b.text.len;
+    out->text = b.text;
+    out->len = b.len;
     out->map = b.map;
     out->first_item = 0;
     return JK_OK;

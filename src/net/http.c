@@ -564,6 +564,18 @@ static int on_debug(CURL *curl, curl_infotype type, char *data, size_t size, voi
     return 0;
 }
 
+/* A stop request ends a transfer under way too, not only the waits. */
+static int on_progress(void *userdata, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
+                       curl_off_t ulnow)
+{
+    (void)dltotal;
+    (void)dlnow;
+    (void)ultotal;
+    (void)ulnow;
+    hop *x = userdata;
+    return stopped(x->h) ? 1 : 0;
+}
+
 /* Every connection curl makes passes here with the address it resolved,
  * before the socket exists: the one place where the address check cannot
  * be raced by DNS (rebinding) or skipped by a redirect. */
@@ -648,11 +660,11 @@ static int hop_perform(jk_http *h, hop *x, const hop_request *r, CURLcode *cc)
 {
     if (!x->allow_private && h->pool_has_internal) {
         curl_easy_cleanup(h->curl);
-        h->curl = curl_easy_init();
+        h->curl = NULL;
         h->pool_has_internal = false;
-        if (!h->curl)
-            return JK_ENOMEM;
     }
+    if (!h->curl && !(h->curl = curl_easy_init()))
+        return JK_ENOMEM;
     hop_reset(x);
     CURL *c = h->curl;
     curl_easy_reset(c);
@@ -709,6 +721,11 @@ static int hop_perform(jk_http *h, hop *x, const hop_request *r, CURLcode *cc)
     curl_easy_setopt(c, CURLOPT_OPENSOCKETFUNCTION, on_open_socket);
     curl_easy_setopt(c, CURLOPT_OPENSOCKETDATA, x);
     curl_easy_setopt(c, CURLOPT_ERRORBUFFER, h->curl_error);
+    if (h->cfg.stop) {
+        curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, on_progress);
+        curl_easy_setopt(c, CURLOPT_XFERINFODATA, x);
+        curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
+    }
     curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers);
     if (r->post) {
         curl_easy_setopt(c, CURLOPT_POST, 1L);
@@ -854,7 +871,9 @@ static int fetch(jk_http *h, const jk_http_request *req, size_t limit, int max_r
                 }
             } else {
                 host_done(h, parts.host, 0);
-                if (cc == CURLE_WRITE_ERROR && x.header_overflow)
+                if (cc == CURLE_ABORTED_BY_CALLBACK)
+                    rc = jk_error_set(err, JK_ENET, "%s: stopped", url);
+                else if (cc == CURLE_WRITE_ERROR && x.header_overflow)
                     rc = jk_error_set(err, JK_ENET, "%s: response headers exceed %d bytes", url,
                                       MAX_HEADER_BYTES);
                 else

@@ -20,7 +20,8 @@
  *     (gzip/deflate accepted), and the fetch at timeout_ms; a cut-off body
  *     is returned with truncated set, never loaded whole;
  *   - robots.txt of the host is fetched once per jk_http (same rules) and
- *     honoured when the request asks for it (page sources);
+ *     honoured when the request asks for it (page sources); it is kept
+ *     24 hours (RFC 9309 §2.4), an unreachable one 10 minutes;
  *   - at least min_interval_ms between requests to one host; on 429 and
  *     5xx the request is retried up to max_retries times after a backoff
  *     (exponential with jitter, or Retry-After when the server sends one,

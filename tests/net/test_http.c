@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -776,6 +777,42 @@ static void test_errors(void **state)
     jk_http_free(NULL);
 }
 
+static volatile sig_atomic_t alarm_stop;
+
+static void on_alarm(int sig)
+{
+    (void)sig;
+    alarm_stop = 1;
+}
+
+/* A stop request (a signal handler's flag) ends a transfer under way. */
+static void test_stop_during_transfer(void **state)
+{
+    (void)state;
+    alarm_stop = 0;
+    jk_http_config c = test_config(NULL);
+    c.stop = &alarm_stop;
+    jk_http *h = new_http(&c);
+    jk_http_response resp;
+    jk_http_response_init(&resp);
+    jk_error err;
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_alarm;
+    sigaction(SIGALRM, &sa, NULL);
+    struct itimerval t = {{0, 0}, {0, 200000}};
+    setitimer(ITIMER_REAL, &t, NULL);
+    long long t0 = now_ms();
+    jk_http_request r = get_private(url_of("/slow?s=3&k=stop-mid"));
+    assert_int_equal(jk_http_fetch(h, &r, &resp, &err), JK_ENET);
+    assert_true(now_ms() - t0 < 1500);
+    assert_non_null(strstr(err.message, "stopped"));
+    assert_int_equal(hits("stop-mid"), 1);
+    signal(SIGALRM, SIG_DFL);
+    jk_http_response_release(&resp);
+    jk_http_free(h);
+}
+
 /* ---- pure functions ---- */
 
 static void test_address_is_internal(void **state)
@@ -1027,6 +1064,7 @@ int main(void)
         cmocka_unit_test(test_min_interval),
         cmocka_unit_test(test_robots),
         cmocka_unit_test(test_errors),
+        cmocka_unit_test(test_stop_during_transfer),
     };
     int failed = cmocka_run_group_tests_name("net_pure", pure, NULL, NULL);
     failed += cmocka_run_group_tests_name("net_fetch", fetching, start_server, teardown_server);

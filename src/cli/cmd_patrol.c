@@ -256,15 +256,17 @@ int cmd_patrol(int argc, char **argv)
     hcfg.min_interval_ms = cfg.min_interval_ms < 0 ? 0 : cfg.min_interval_ms ? cfg.min_interval_ms : -1;
     hcfg.max_redirects = cfg.max_redirects < 0 ? 0 : cfg.max_redirects ? cfg.max_redirects : -1;
     hcfg.max_retries = cfg.max_retries < 0 ? 0 : cfg.max_retries ? cfg.max_retries : -1;
+    progress prog = {isatty(STDERR_FILENO) && getenv("TERM") && strcmp(getenv("TERM"), "dumb") != 0,
+                     false, &in, 0, 0, NULL, 0};
     hcfg.log = log_line;
+    hcfg.log_ctx = &prog;
+    hcfg.stop = &stop_requested; /* SIGTERM ends a transfer under way */
     http = jk_http_new(&hcfg, &err);
     if (!http) {
         jk_cli_error("%s", err.message);
         goto done;
     }
     long errors = 0;
-    progress prog = {isatty(STDERR_FILENO) && getenv("TERM") && strcmp(getenv("TERM"), "dumb") != 0,
-                     false, &in, 0, 0, NULL, 0};
     do {
         int64_t ran;
         errors += patrol_pass(store, &in, http, &prog, &ran);

@@ -281,7 +281,13 @@ static void test_user_agent_and_token(void **state)
     assert_int_equal(jk_http_fetch(h, &r, &resp, &err), JK_OK);
     assert_int_equal(resp.status, 200);
     const char *body = resp.body.data;
-    assert_non_null(strstr(body, "User-Agent: junkai/0.1 (+abuse@example.org)\n"));
+    /* "junkai/VERSION (+contact)": the version is the project's */
+    const char *ua = strstr(body, "User-Agent: junkai/");
+    assert_non_null(ua);
+    const char *eol = strchr(ua, '\n');
+    assert_non_null(eol);
+    const char *contact = strstr(ua, " (+abuse@example.org)\n");
+    assert_true(contact && contact < eol + 1 && contact > ua + strlen("User-Agent: junkai/"));
     assert_non_null(strstr(body, "Authorization: Bearer s3cret-token\n"));
     assert_non_null(strstr(body, "Accept: application/json\n"));
     assert_non_null(strstr(body, "If-Modified-Since: Sun, 06 Nov 1994 08:49:37 GMT\n"));

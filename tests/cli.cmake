@@ -6,3 +6,4 @@ add_test(NAME rules_test_shipped COMMAND ${JK_BIN} rules test --rules ${CMAKE_SO
 add_test(NAME rules_shipped_coverage COMMAND ${PYTHON3} ${CMAKE_SOURCE_DIR}/tests/cli/shipped_rules_test.py ${JK_BIN})
 add_test(NAME cli_store COMMAND ${PYTHON3} ${CMAKE_SOURCE_DIR}/tests/cli/store_test.py ${JK_BIN})
 add_test(NAME cli_patrol COMMAND ${PYTHON3} ${CMAKE_SOURCE_DIR}/tests/cli/patrol_test.py ${JK_BIN})
+add_test(NAME cli_extract COMMAND ${PYTHON3} ${CMAKE_SOURCE_DIR}/tests/cli/extract_test.py ${JK_BIN})

@@ -18,6 +18,7 @@ static const jk_command commands[] = {
     {"source", cmd_source, "add, list and remove the sources a patrol visits"},
     {"patrol", cmd_patrol, "run due sources through their collectors into the store"},
     {"tip", cmd_tip, "register a citizen's tip (a URL and a note) as an item"},
+    {"extract", cmd_extract, "print the indicators (URLs, phones, IDs, wallets…) in posts"},
 };
 
 static void usage(FILE *to)

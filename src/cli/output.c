@@ -22,7 +22,92 @@ static double max_score(const jk_filtered_hits *hits)
     return m;
 }
 
-static void put_results(jk_buf *out, const jk_filtered_hits *hits)
+/* ---- indicators ---------------------------------------------------------- */
+
+/* One occurrence, carrying what sorting needs (qsort has no context
+ * argument, and scan threads share nothing). */
+typedef struct indicator_ref {
+    jk_indicator_type type;
+    const char *value;
+    size_t index; /* in the list */
+} indicator_ref;
+
+typedef struct indicator_group {
+    size_t first;    /* index of the first occurrence in the list */
+    size_t from, to; /* its members in the sorted array */
+} indicator_group;
+
+static int cmp_by_value(const void *a, const void *b)
+{
+    const indicator_ref *x = a, *y = b;
+    if (x->type != y->type)
+        return x->type < y->type ? -1 : 1;
+    int c = strcmp(x->value, y->value);
+    if (c)
+        return c;
+    return (x->index > y->index) - (x->index < y->index);
+}
+
+static int cmp_group(const void *a, const void *b)
+{
+    const indicator_group *x = a, *y = b;
+    return (x->first > y->first) - (x->first < y->first);
+}
+
+int jk_output_indicators_json(jk_buf *out, const jk_indicator_list *list, bool defang)
+{
+    jk_buf_putc(out, '[');
+    size_t n = list ? list->count : 0;
+    if (n == 0)
+        return jk_buf_putc(out, ']');
+    indicator_ref *refs = jk_calloc(n, sizeof *refs);
+    indicator_group *groups = jk_calloc(n, sizeof *groups);
+    for (size_t i = 0; i < n; i++)
+        refs[i] = (indicator_ref){list->items[i].type, list->items[i].value, i};
+    qsort(refs, n, sizeof *refs, cmp_by_value);
+    size_t g = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (g && refs[groups[g - 1].from].type == refs[i].type &&
+            strcmp(refs[groups[g - 1].from].value, refs[i].value) == 0) {
+            groups[g - 1].to = i + 1;
+            continue;
+        }
+        groups[g++] = (indicator_group){refs[i].index, i, i + 1};
+    }
+    qsort(groups, g, sizeof *groups, cmp_group);
+    jk_buf shown;
+    jk_buf_init(&shown, 0);
+    for (size_t k = 0; k < g; k++) {
+        const jk_indicator *x = &list->items[groups[k].first];
+        const char *value = x->value;
+        size_t value_len = strlen(value);
+        if (defang && jk_indicator_defang(x->type, value, value_len, &shown) == JK_OK) {
+            value = shown.data;
+            value_len = shown.len;
+        }
+        jk_buf_puts(out, k ? ",{\"type\":\"" : "{\"type\":\"");
+        jk_buf_puts(out, jk_indicator_type_name(x->type));
+        jk_buf_puts(out, "\",\"value\":\"");
+        jk_buf_json_string(out, value, value_len);
+        jk_buf_puts(out, "\",\"spans\":[");
+        for (size_t i = groups[k].from; i < groups[k].to; i++) {
+            const jk_indicator *m = &list->items[refs[i].index];
+            jk_buf_puts(out, i > groups[k].from ? ",[" : "[");
+            jk_buf_put_uint(out, m->start);
+            jk_buf_putc(out, ',');
+            jk_buf_put_uint(out, m->end);
+            jk_buf_putc(out, ']');
+        }
+        jk_buf_puts(out, "]}");
+    }
+    jk_buf_release(&shown);
+    free(refs);
+    free(groups);
+    return jk_buf_putc(out, ']');
+}
+
+static void put_results(jk_buf *out, const jk_filtered_hits *hits,
+                        const jk_indicator_list *indicators)
 {
     jk_buf_puts(out, "\"score\":");
     jk_buf_put_score(out, max_score(hits));
@@ -62,7 +147,12 @@ static void put_results(jk_buf *out, const jk_filtered_hits *hits)
         }
         jk_buf_puts(out, "]}");
     }
-    jk_buf_puts(out, "]}\n");
+    jk_buf_putc(out, ']');
+    if (indicators) {
+        jk_buf_puts(out, ",\"indicators\":");
+        jk_output_indicators_json(out, indicators, false);
+    }
+    jk_buf_puts(out, "}\n");
 }
 
 int jk_output_jsonl(jk_buf *out, const jk_item_ref *item, const jk_filtered_hits *hits)
@@ -71,6 +161,7 @@ int jk_output_jsonl(jk_buf *out, const jk_item_ref *item, const jk_filtered_hits
         json_object_del(item->object, "score");
         json_object_del(item->object, "categories");
         json_object_del(item->object, "hits");
+        json_object_del(item->object, "indicators");
         char *dumped = json_dumps(item->object, JSON_COMPACT | JSON_PRESERVE_ORDER);
         if (!dumped)
             return JK_ENOMEM;
@@ -92,7 +183,7 @@ int jk_output_jsonl(jk_buf *out, const jk_item_ref *item, const jk_filtered_hits
         jk_buf_json_string(out, item->text, item->text_len);
         jk_buf_puts(out, "\",");
     }
-    put_results(out, hits);
+    put_results(out, hits, item->indicators);
     return JK_OK;
 }
 
@@ -168,6 +259,15 @@ int jk_output_text(jk_buf *out, const jk_item_ref *item, const jk_filtered_hits 
         for (size_t k = 0; k < h->term_count; k++)
             jk_buf_printf(out, "%s%s", k ? ", " : "", h->terms[k]);
         jk_buf_puts(out, ")\n");
+    }
+    if (item->indicators && item->indicators->count) {
+        jk_buf_puts(out, "    indicators:");
+        for (size_t i = 0; i < item->indicators->count; i++) {
+            const jk_indicator *x = &item->indicators->items[i];
+            jk_buf_printf(out, "%s %s=%s", i ? "," : "", jk_indicator_type_name(x->type),
+                          x->value);
+        }
+        jk_buf_putc(out, '\n');
     }
     return JK_OK;
 }

@@ -9,6 +9,7 @@
 #include <stdbool.h>
 
 #include "buf.h"
+#include "extract.h"
 #include "junkai/rules.h"
 #include "junkai/scanner.h"
 
@@ -27,6 +28,7 @@ typedef struct jk_item_ref {
     const char *text;
     size_t text_len;
     json_t *object; /* the JSONL object, or NULL for plain text input */
+    const jk_indicator_list *indicators; /* found in text; NULL = not looked for */
 } jk_item_ref;
 
 /* Append item and its hits as one JSON line. For JSONL input the object is
@@ -35,6 +37,11 @@ typedef struct jk_item_ref {
  * {"file"?, "line", "text", "score", "categories", "hits"}. Hit spans are
  * byte offsets into the original text. */
 int jk_output_jsonl(jk_buf *out, const jk_item_ref *item, const jk_filtered_hits *hits);
+
+/* Append list as a JSON array of {"type","value","spans":[[s,e],…]}: one
+ * entry per distinct (type, value), in order of first appearance. With
+ * defang, values are written in their defanged form (hxxp, [.]). */
+int jk_output_indicators_json(jk_buf *out, const jk_indicator_list *list, bool defang);
 
 /* Append the human view: place, the text with spans highlighted (ANSI
  * colour when `color`, else 【…】 markers) and one line per hit. */

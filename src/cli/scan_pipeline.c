@@ -56,6 +56,7 @@ typedef struct worker_ctx {
     const jk_scan_options *opt;
     jk_scan_scratch *scratch;
     jk_filtered_hits filtered;
+    jk_indicator_list indicators;
 } worker_ctx;
 
 static void batch_release(batch *b)
@@ -202,7 +203,7 @@ static void process_batch(worker_ctx *w, batch *b)
     for (size_t i = 0; i < b->count; i++) {
         const char *line = b->data.data + b->off[i];
         size_t len = b->len[i];
-        jk_item_ref item = {b->file, b->line[i], line, len, NULL};
+        jk_item_ref item = {b->file, b->line[i], line, len, NULL, NULL};
         jk_jsonl_item parsed = {0};
         if (b->kind == JK_INPUT_JSONL) {
             size_t k = 0;
@@ -241,6 +242,11 @@ static void process_batch(worker_ctx *w, batch *b)
                 b->totals.category_items[c] += w->filtered.category_score[c] > 0;
         }
         if (w->filtered.count || !opt->only_hits) {
+            /* only for what is printed: --only-hits skips the rest */
+            jk_indicator_list_release(&w->indicators);
+            jk_error ignored;
+            jk_indicators_extract(item.text, item.text_len, &w->indicators, &ignored);
+            item.indicators = &w->indicators;
             if (opt->format == JK_FORMAT_JSONL)
                 jk_output_jsonl(&b->out, &item, &w->filtered);
             else
@@ -387,7 +393,10 @@ static void run_threaded(const jk_engine *eng, const jk_scan_options *opt, input
     for (unsigned i = 0; i < started; i++)
         pthread_join(workers[i].thread, NULL);
     for (unsigned i = 0; i < opt->threads; i++)
+    {
         ctxs[i].filtered = workers[i].ctx.filtered;
+        ctxs[i].indicators = workers[i].ctx.indicators;
+    }
 
     for (size_t i = 0; i < r.slot_count; i++)
         batch_release(&r.slots[i]);
@@ -443,6 +452,7 @@ void jk_scan_files(const jk_engine *eng, const jk_scan_options *opt, char **file
     for (unsigned i = 0; i < (opt->threads ? opt->threads : 1); i++) {
         jk_scan_scratch_free(ctxs[i].scratch);
         free(ctxs[i].filtered.hits);
+        jk_indicator_list_release(&ctxs[i].indicators);
     }
     free(ctxs);
 }

@@ -709,8 +709,10 @@ static char *find_id(const char *s)
     const char *p = strstr(s, "ID:");
     if (!p)
         return NULL;
+    /* board IDs are ASCII ("ID:Ab3dEf9h0", "ID:???"); stopping at the first
+     * other byte also keeps a cut from tearing a character */
     size_t n = 3;
-    while (p[n] && !is_space((unsigned char)p[n]) && n < 64)
+    while (p[n] && (unsigned char)p[n] > 0x20 && (unsigned char)p[n] < 0x7F && n < 64)
         n++;
     if (n == 3)
         return NULL;

@@ -504,6 +504,16 @@ static void hostile_bytes(void **state)
                      JK_OK);
     assert_string_equal(page.text, "日本");
     jk_webpage_release(&page);
+    /* an ID glued to Japanese text is cut before it, whole characters only
+     * (the fuzzer found a cut inside a character) */
+    static const char glued[] = "<dl class=thread><dt>1 ：<b>名無し</b>：2020/01/01(水) "
+                                "00:00:00.00 ID:Ab3dEf9h0日本語日本語日本語日本語日本語日本語"
+                                "日本語日本語<dd>本文</dl>";
+    assert_int_equal(jk_webpage_parse(glued, sizeof glued - 1, NULL, "http://x.jp/", &page, &err),
+                     JK_OK);
+    assert_int_equal(page.posts.n, 1);
+    assert_string_equal(page.posts.v[0].author, "名無し ID:Ab3dEf9h0");
+    jk_webpage_release(&page);
     /* a <base> that is not http(s) is ignored */
     static const char base[] = "<base href=\"javascript:x\"><a href=\"/a\">a</a>";
     assert_int_equal(jk_webpage_parse(base, sizeof base - 1, NULL, "http://x.jp/d/", &page, &err),

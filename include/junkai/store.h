@@ -92,6 +92,16 @@ typedef int (*jk_search_fn)(void *ctx, const jk_search_row *row);
 int jk_store_search(jk_store *st, const char *query, const char *normalized_query,
                     size_t limit, jk_search_fn fn, void *ctx, jk_error *err);
 
+/* Items holding every one of several words (a query typed with spaces:
+ * "アカウント 売ります"). Words of three or more normalized characters
+ * use the index; shorter ones are looked for in the original text. */
+typedef struct jk_search_word {
+    const char *original;
+    const char *normalized; /* may be NULL: then original is used */
+} jk_search_word;
+int jk_store_search_words(jk_store *st, const jk_search_word *words, size_t count,
+                          size_t limit, jk_search_fn fn, void *ctx, jk_error *err);
+
 /* Counts for `junkai stats`. */
 typedef struct jk_store_stats {
     long items;

@@ -23,7 +23,7 @@ struct jk_store_ops {
     int (*run_start)(void *impl, const char *what, int64_t *run_id, jk_error *err);
     int (*run_finish)(void *impl, int64_t run_id, long items_new, long items_seen, long hits,
                       long errors, jk_error *err);
-    int (*search)(void *impl, const char *query, const char *normalized_query, size_t limit,
+    int (*search)(void *impl, const jk_search_word *words, size_t count, size_t limit,
                   jk_search_fn fn, void *ctx, jk_error *err);
     int (*stats)(void *impl, jk_store_stats *out, jk_error *err);
     int (*count_by)(void *impl, const char *what, jk_count_fn fn, void *ctx, jk_error *err);

@@ -58,11 +58,11 @@ static void test_open_migrates_and_reopens(void **state)
     jk_store *st;
     jk_error err;
     assert_int_equal(jk_store_open(path, &st, &err), 0);
-    assert_int_equal(jk_store_schema_version(st), 1);
+    assert_int_equal(jk_store_schema_version(st), 2);
     jk_store_close(st);
     /* a second open applies nothing and keeps the version */
     assert_int_equal(jk_store_open(path, &st, &err), 0);
-    assert_int_equal(jk_store_schema_version(st), 1);
+    assert_int_equal(jk_store_schema_version(st), 2);
     jk_store_close(st);
     /* WAL mode is persistent in the file */
     sqlite3 *db;
@@ -71,6 +71,15 @@ static void test_open_migrates_and_reopens(void **state)
     sqlite3_prepare_v2(db, "PRAGMA journal_mode", -1, &s, NULL);
     assert_int_equal(sqlite3_step(s), SQLITE_ROW);
     assert_string_equal((const char *)sqlite3_column_text(s, 0), "wal");
+    sqlite3_finalize(s);
+    sqlite3_close(db);
+    /* migration 2: the trigram index merges at 16 segments, not 4 */
+    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_prepare_v2(db, "SELECT v FROM items_fts_config WHERE k = 'automerge'",
+                                        -1, &s, NULL),
+                     SQLITE_OK);
+    assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+    assert_int_equal(sqlite3_column_int(s, 0), 16);
     sqlite3_finalize(s);
     sqlite3_close(db);
 }
@@ -179,6 +188,21 @@ static void test_search(void **state)
     assert_int_equal(jk_store_search(st, "\"quoted\"", NULL, 10, collect, &h, &err), 0);
     assert_int_equal(h.count, 1);
     /* nothing found */
+    h.count = 0;
+    /* several words: every one must be there; a short word checks the text */
+    jk_search_word both[] = {{"ヤサイ", "やさい"}, {"手押し", "手押し"}};
+    h.count = 0;
+    assert_int_equal(jk_store_search_words(st, both, 2, 10, collect, &h, &err), 0);
+    assert_int_equal(h.count, 1);
+    assert_int_equal(h.ids[0], a);
+    jk_search_word apart[] = {{"ヤサイ", "やさい"}, {"野菜", "野菜"}};
+    h.count = 0;
+    assert_int_equal(jk_store_search_words(st, apart, 2, 10, collect, &h, &err), 0);
+    assert_int_equal(h.count, 0); /* each word is stored, never in one post */
+    jk_search_word short_word[] = {{"手押し", "手押し"}, {"ﾔｻ", "やさ"}};
+    h.count = 0;
+    assert_int_equal(jk_store_search_words(st, short_word, 2, 10, collect, &h, &err), 0);
+    assert_int_equal(h.count, 1);
     h.count = 0;
     assert_int_equal(jk_store_search(st, "存在しない語", "存在しない語", 10, collect, &h, &err), 0);
     assert_int_equal(h.count, 0);

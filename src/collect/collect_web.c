@@ -11,6 +11,7 @@
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "alloc.h"
@@ -72,6 +73,21 @@ static char *state_write(const char *etag, const char *last_modified)
     return text;
 }
 
+/* Is the Content-Type one a page is parsed from? No header: look at the
+ * bytes anyway (old boards send none). Images, PDFs, archives are not read
+ * as HTML: their bytes would become nonsense text in the store. */
+static int is_page_type(const char *content_type)
+{
+    if (!content_type || !*content_type)
+        return 1;
+    static const char *const types[] = {"text/", "application/xhtml+xml", "application/xml",
+                                        NULL};
+    for (size_t i = 0; types[i]; i++)
+        if (strncasecmp(content_type, types[i], strlen(types[i])) == 0)
+            return 1;
+    return 0;
+}
+
 int jk_collect_web(jk_collect_ctx *ctx, const jk_source *src, jk_error *err)
 {
     if (!ctx->http)
@@ -117,6 +133,11 @@ int jk_collect_web(jk_collect_ctx *ctx, const jk_source *src, jk_error *err)
         goto done;
     }
     const char *url = resp.final_url && *resp.final_url ? resp.final_url : src->target;
+    if (!is_page_type(resp.content_type)) {
+        rc = jk_error_set(err, JK_EPARSE, "source %s: %s is %s, not a web page", src->name, url,
+                          resp.content_type);
+        goto done;
+    }
     if (resp.truncated)
         jk_collect_logf(ctx, "source %s: %s: body cut off at the size limit; parsing what came",
                         src->name, url);

@@ -69,6 +69,11 @@ int jk_store_add_item(jk_store *st, const jk_item_in *item, int64_t *item_id, bo
 int jk_store_add_detection(jk_store *st, int64_t item_id, const jk_hit *hit,
                            const char *pack_version, jk_error *err);
 
+/* Store an indicator found in an item's text (type: "url", "domain",
+ * "line_id", …; value canonical; [start, end) its bytes in the text). */
+int jk_store_add_indicator(jk_store *st, int64_t item_id, const char *type, const char *value,
+                           size_t start, size_t end, jk_error *err);
+
 /* Patrol runs: started now, finished with counts. */
 int jk_store_run_start(jk_store *st, const char *what, int64_t *run_id, jk_error *err);
 int jk_store_run_finish(jk_store *st, int64_t run_id, long items_new, long items_seen,

@@ -70,4 +70,10 @@ int jk_collect_jsonl(jk_collect_ctx *ctx, const jk_source *src, jk_error *err);
  * post, any other page one "web" item (collect_web.c, webpage.h). */
 int jk_collect_web(jk_collect_ctx *ctx, const jk_source *src, jk_error *err);
 
+/* An RSS or Atom feed (target: its URL), fetched with a conditional GET
+ * whose ETag / Last-Modified are kept in the source's state; the entries
+ * go in as one batch. 304 commits the unchanged state; a non-2xx status or
+ * a document that is not a feed is an error naming the URL. */
+int jk_collect_feed(jk_collect_ctx *ctx, const jk_source *src, jk_error *err);
+
 #endif

@@ -102,6 +102,12 @@ int jk_store_add_detection(jk_store *st, int64_t item_id, const jk_hit *hit,
     return rc;
 }
 
+int jk_store_add_indicator(jk_store *st, int64_t item_id, const char *type, const char *value,
+                           size_t start, size_t end, jk_error *err)
+{
+    return st->ops->add_indicator(st->impl, item_id, type, value, start, end, err);
+}
+
 int jk_store_run_start(jk_store *st, const char *what, int64_t *run_id, jk_error *err)
 {
     return st->ops->run_start(st->impl, what, run_id, err);

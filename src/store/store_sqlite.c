@@ -97,6 +97,7 @@ enum {
     ST_INSERT_ITEM,
     ST_INSERT_FTS,
     ST_UPSERT_DETECTION,
+    ST_INSERT_INDICATOR,
     ST_RUN_START,
     ST_RUN_FINISH,
     ST_SEARCH_FTS,
@@ -140,6 +141,8 @@ static const char *const statements[ST_COUNT] = {
     [ST_SEARCH_LIKE] =
         "SELECT id, platform, external_id, url, posted_at, text FROM items"
         " WHERE instr(text, ?1) > 0 ORDER BY id DESC LIMIT ?2",
+    [ST_INSERT_INDICATOR] = "INSERT INTO indicators (item_id, type, value, span_start, span_end)"
+                            " VALUES (?1, ?2, ?3, ?4, ?5)",
     [ST_COUNT_ITEMS] = "SELECT count(*) FROM items",
     [ST_COUNT_HIT] = "SELECT count(DISTINCT item_id) FROM detections",
     [ST_COUNT_CATEGORY] =
@@ -377,6 +380,19 @@ static int sqlite_add_detection(void *impl, int64_t item_id, const jk_hit *hit,
     return run_step(s, st, err, "storing a detection");
 }
 
+static int sqlite_add_indicator(void *impl, int64_t item_id, const char *type, const char *value,
+                                size_t start, size_t end, jk_error *err)
+{
+    sqlite_store *s = impl;
+    sqlite3_stmt *st = stmt(s, ST_INSERT_INDICATOR);
+    sqlite3_bind_int64(st, 1, item_id);
+    bind_text(st, 2, type);
+    bind_text(st, 3, value);
+    sqlite3_bind_int64(st, 4, (sqlite3_int64)start);
+    sqlite3_bind_int64(st, 5, (sqlite3_int64)end);
+    return run_step(s, st, err, "storing an indicator");
+}
+
 static int sqlite_run_start(void *impl, const char *what, int64_t *run_id, jk_error *err)
 {
     sqlite_store *s = impl;
@@ -607,6 +623,7 @@ const struct jk_store_ops jk_store_sqlite_ops = {
     .rollback = sqlite_rollback,
     .add_item = sqlite_add_item,
     .add_detection = sqlite_add_detection,
+    .add_indicator = sqlite_add_indicator,
     .run_start = sqlite_run_start,
     .run_finish = sqlite_run_finish,
     .search = sqlite_search,

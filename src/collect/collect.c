@@ -11,6 +11,7 @@
 static const jk_collector collectors[] = {
     {"jsonl", jk_collect_jsonl, "a local JSONL file of posts, read on from where the last patrol stopped", 1},
     {"feed", jk_collect_feed, "an RSS or Atom feed URL", 0},
+    {"web", jk_collect_web, "a web page or bulletin-board thread URL (5ch/2ch threads split into posts)", 0},
 };
 
 const jk_collector *jk_collectors(size_t *count)

@@ -64,6 +64,12 @@ const jk_collector *jk_collectors(size_t *count);
  * ended the run (the batch in flight is rolled back, the cursor stays). */
 int jk_collect_jsonl(jk_collect_ctx *ctx, const jk_source *src, jk_error *err);
 
+/* A web page or bulletin-board thread (target: its URL), fetched with
+ * robots.txt obeyed and a conditional GET ({"etag","last_modified"} in the
+ * state); a thread of a known board layout becomes one "board" item per
+ * post, any other page one "web" item (collect_web.c, webpage.h). */
+int jk_collect_web(jk_collect_ctx *ctx, const jk_source *src, jk_error *err);
+
 /* An RSS or Atom feed (target: its URL), fetched with a conditional GET
  * whose ETag / Last-Modified are kept in the source's state; the entries
  * go in as one batch. 304 commits the unchanged state; a non-2xx status or

@@ -17,7 +17,8 @@
 #include "buf.h"
 
 /* Parse an HTML document or fragment. encoding is the charset the transport
- * declared (NULL: what the document declares, else UTF-8); url is the base
+ * declared (NULL: what the document declares, else UTF-8; "UTF-8": the
+ * bytes are repaired as by jk_html_utf8_repair first); url is the base
  * for relative links (may be NULL). Returns NULL only when out of memory.
  * Free with xmlFreeDoc. */
 htmlDocPtr jk_html_parse(const char *html, size_t len, const char *url, const char *encoding);
@@ -27,8 +28,15 @@ htmlDocPtr jk_html_parse(const char *html, size_t len, const char *url, const ch
  * JK_ENOMEM. */
 int jk_html_append_text(const xmlNode *node, jk_buf *out);
 
-/* An HTML fragment (UTF-8) as text, appended to out. */
+/* An HTML fragment (UTF-8; invalid bytes become U+FFFD) as text, appended
+ * to out. */
 int jk_html_fragment_text(const char *html, size_t len, jk_buf *out);
+
+/* Append s[0..len) to out as valid UTF-8: every byte that does not belong
+ * to a valid sequence (RFC 3629) becomes U+FFFD, NUL bytes are dropped.
+ * JK_OK, JK_ELIMIT (out's maximum; out ends on a character boundary) or
+ * JK_ENOMEM. */
+int jk_html_utf8_repair(const char *s, size_t len, jk_buf *out);
 
 /* True when an element is one of the names in the NULL-terminated list,
  * ignoring case. */

@@ -62,4 +62,11 @@ const jk_collector *jk_collectors(size_t *count);
  * ended the run (the batch in flight is rolled back, the cursor stays). */
 int jk_collect_jsonl(jk_collect_ctx *ctx, const jk_source *src, jk_error *err);
 
+/* A Mastodon or Misskey instance (target: its base URL; query: empty for
+ * the public timeline, "#tag" for a hashtag, other text for a search),
+ * paged by id with the newest id saved as {"since_id":"…"}; see
+ * collect_mastodon.c and collect_misskey.c. */
+int jk_collect_mastodon(jk_collect_ctx *ctx, const jk_source *src, jk_error *err);
+int jk_collect_misskey(jk_collect_ctx *ctx, const jk_source *src, jk_error *err);
+
 #endif

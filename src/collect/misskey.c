@@ -226,9 +226,10 @@ int jk_misskey_parse(const char *body, size_t len, const char *url, jk_social_pa
         return jk_error_set(err, JK_EPARSE, "%s: not JSON (line %d: %s)", url, jerr.line,
                             jerr.text);
     if (!json_is_array(root)) {
+        int rc = jk_error_set(err, JK_EPARSE, "%s: expected an array of notes, got %s", url,
+                              json_is_object(root) ? "an object" : "another value");
         json_decref(root);
-        return jk_error_set(err, JK_EPARSE, "%s: expected an array of notes, got %s", url,
-                            json_is_object(root) ? "an object" : "another value");
+        return rc;
     }
     char *origin = NULL, *authority = NULL;
     if (jk_url_origin(url, &origin, &authority) == JK_ENOMEM) {

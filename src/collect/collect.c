@@ -10,6 +10,7 @@
 
 static const jk_collector collectors[] = {
     {"jsonl", jk_collect_jsonl, "a local JSONL file of posts, read on from where the last patrol stopped", 1},
+    {"feed", jk_collect_feed, "an RSS or Atom feed URL", 0},
     {"mastodon", jk_collect_mastodon, "a Mastodon instance's base URL (https://mastodon.example); --query: none = public timeline, \"#tag\" = hashtag timeline, other text = status search (v2); token from JUNKAI_MASTODON_TOKEN if set", 0},
     {"misskey", jk_collect_misskey, "a Misskey instance's base URL (https://misskey.example); --query: none = global timeline, \"#tag\" = notes/search-by-tag, other text = notes/search; token from JUNKAI_MISSKEY_TOKEN if set", 0},
 };

@@ -64,6 +64,12 @@ const jk_collector *jk_collectors(size_t *count);
  * ended the run (the batch in flight is rolled back, the cursor stays). */
 int jk_collect_jsonl(jk_collect_ctx *ctx, const jk_source *src, jk_error *err);
 
+/* An RSS or Atom feed (target: its URL), fetched with a conditional GET
+ * whose ETag / Last-Modified are kept in the source's state; the entries
+ * go in as one batch. 304 commits the unchanged state; a non-2xx status or
+ * a document that is not a feed is an error naming the URL. */
+int jk_collect_feed(jk_collect_ctx *ctx, const jk_source *src, jk_error *err);
+
 /* A Mastodon or Misskey instance (target: its base URL; query: empty for
  * the public timeline, "#tag" for a hashtag, other text for a search),
  * paged by id with the newest id saved as {"since_id":"…"}; see

@@ -11,7 +11,12 @@
 static const jk_collector collectors[] = {
     {"jsonl", jk_collect_jsonl, "a local JSONL file of posts, read on from where the last patrol stopped", 1},
     {"feed", jk_collect_feed, "an RSS or Atom feed URL", 0},
-    {"web", jk_collect_web, "a web page or bulletin-board thread URL (5ch/2ch threads split into posts)", 0},
+    {"mastodon", jk_collect_mastodon, "a Mastodon instance URL; --query: none = public timeline, #TAG = hashtag\n"
+     "            timeline, other text = status search (token: $JUNKAI_MASTODON_TOKEN)", 0},
+    {"misskey", jk_collect_misskey, "a Misskey instance URL; --query: none = global timeline, #TAG = notes by\n"
+     "            tag, other text = notes search (token: $JUNKAI_MISSKEY_TOKEN)", 0},
+    {"web", jk_collect_web, "a web page or bulletin-board thread URL (5ch/2ch threads are split into\n"
+     "            posts; robots.txt is honoured)", 0},
 };
 
 const jk_collector *jk_collectors(size_t *count)

@@ -76,4 +76,11 @@ int jk_collect_web(jk_collect_ctx *ctx, const jk_source *src, jk_error *err);
  * a document that is not a feed is an error naming the URL. */
 int jk_collect_feed(jk_collect_ctx *ctx, const jk_source *src, jk_error *err);
 
+/* A Mastodon or Misskey instance (target: its base URL; query: empty for
+ * the public timeline, "#tag" for a hashtag, other text for a search),
+ * paged by id with the newest id saved as {"since_id":"…"}; see
+ * collect_mastodon.c and collect_misskey.c. */
+int jk_collect_mastodon(jk_collect_ctx *ctx, const jk_source *src, jk_error *err);
+int jk_collect_misskey(jk_collect_ctx *ctx, const jk_source *src, jk_error *err);
+
 #endif

@@ -33,10 +33,12 @@ class SocialE2E(unittest.TestCase):
         self.env = dict(os.environ)
         self.env.pop("JUNKAI_MASTODON_TOKEN", None)
         self.env.pop("JUNKAI_MISSKEY_TOKEN", None)
-        self.env["JUNKAI_CACHE_DIR"] = os.path.join(self.tmp.name, "cache")
         self.server = None
         rc, _, err = self.run_junkai(["init"])
         self.assertEqual(rc, 0, err)
+        # the loopback server needs no politeness pause between pages
+        with open(os.path.join(self.data, "junkai.yaml"), "w") as f:
+            f.write("http:\n  min_interval_ms: 0\n")
 
     def tearDown(self):
         if self.server:

@@ -62,4 +62,9 @@ const jk_collector *jk_collectors(size_t *count);
  * ended the run (the batch in flight is rolled back, the cursor stays). */
 int jk_collect_jsonl(jk_collect_ctx *ctx, const jk_source *src, jk_error *err);
 
+/* X API v2 recent search (target: the API base URL; query: the search;
+ * bearer token from JUNKAI_X_BEARER_TOKEN), cursor {"since_id":…} with
+ * paging and rate-limit state (collect_x.c). */
+int jk_collect_x(jk_collect_ctx *ctx, const jk_source *src, jk_error *err);
+
 #endif

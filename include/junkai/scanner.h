@@ -27,6 +27,12 @@ typedef struct jk_scan_scratch jk_scan_scratch;
 /* Compile rs. Both rs and norm are borrowed and must outlive the scanner. */
 int jk_scanner_new(const jk_ruleset *rs, const jk_normalizer *norm,
                    jk_scanner **out, jk_error *err);
+/* The same, keeping the compiled pattern database in cache_dir (which
+ * must exist; NULL = no cache): a later start with the same patterns, the
+ * same Hyperscan and CPU loads it instead of compiling. A cache file that
+ * is missing, stale or damaged is ignored and rewritten. */
+int jk_scanner_new_cached(const jk_ruleset *rs, const jk_normalizer *norm,
+                          const char *cache_dir, jk_scanner **out, jk_error *err);
 void jk_scanner_free(jk_scanner *sc);
 
 int jk_scan_scratch_new(const jk_scanner *sc, jk_scan_scratch **out,

@@ -17,7 +17,7 @@
 #include "input.h"
 #include "junkai/limits.h"
 
-#define IMPORT_BATCH 2000
+#define IMPORT_BATCH 10000
 
 static const char import_usage[] =
     "usage: junkai import [--data DIR] [--rules PATH]… [--input KIND] [--platform NAME] FILE…\n"

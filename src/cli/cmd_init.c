@@ -19,11 +19,22 @@ static const char init_usage[] =
     "On an existing directory, bring the store's schema up to date.\n";
 
 static const char default_config[] =
-    "# junkai configuration (created by 'junkai init').\n"
+    "# junkai configuration (created by 'junkai init'). Every key is optional.\n"
     "# Rule packs: a file or directory per entry; empty means the shipped packs.\n"
     "rules: []\n"
-    "# Who to contact about this patrol; sent in the User-Agent of collectors.\n"
-    "contact: \"\"\n";
+    "# Who to contact about this patrol (an e-mail or URL); collectors send it\n"
+    "# in their User-Agent, \"junkai/VERSION (+CONTACT)\", so site operators can\n"
+    "# reach you.\n"
+    "contact: \"\"\n"
+    "# Limits of every fetch a collector makes.\n"
+    "http:\n"
+    "  max_body_bytes: 8388608   # responses are cut off here (after decompression)\n"
+    "  timeout_seconds: 30\n"
+    "  min_interval_ms: 1000     # between two requests to one host\n"
+    "  max_redirects: 5\n"
+    "  max_retries: 3            # on 429 and 5xx, with backoff (Retry-After honoured)\n"
+    "# X API v2 bearer token (or set JUNKAI_X_BEARER_TOKEN in the environment).\n"
+    "# x_bearer_token: \"\"\n";
 
 static int make_dir(const char *path)
 {

@@ -15,6 +15,7 @@
 #include "alloc.h"
 #include "cli.h"
 #include "collect.h"
+#include "config.h"
 
 static const char patrol_usage[] =
     "usage: junkai patrol [--once] [--data DIR] [--rules PATH]…\n"
@@ -68,14 +69,59 @@ static void free_sources(source_list *l)
     memset(l, 0, sizeof *l);
 }
 
+/* What a terminal shows while a patrol runs: one status line, redrawn in
+ * place, with log lines scrolling above it. Off a terminal there is no
+ * status line, only the log. */
+typedef struct progress {
+    bool tty;
+    bool shown; /* a status line is on screen */
+    const jk_ingest *in;
+    size_t due, done;
+    const char *source; /* the one running, or NULL */
+    time_t drawn;
+} progress;
+
+static void progress_clear(progress *p)
+{
+    if (p->shown) {
+        fputs("\r\033[K", stderr);
+        p->shown = false;
+    }
+}
+
+static void progress_draw(progress *p, bool force)
+{
+    if (!p->tty)
+        return;
+    time_t now = time(NULL);
+    if (!force && p->shown && now == p->drawn)
+        return; /* at most once a second between sources */
+    p->drawn = now;
+    fprintf(stderr, "\r\033[Kpatrol: sources %zu/%zu · items %ld new, %ld seen · %ld with hits%s%s",
+            p->done, p->due, p->in->fresh, p->in->seen, p->in->hits,
+            p->source ? " · now: " : "", p->source ? p->source : "");
+    fflush(stderr);
+    p->shown = true;
+}
+
 static void log_line(void *ctx, const char *message)
 {
-    (void)ctx;
+    progress *p = ctx;
+    if (p)
+        progress_clear(p);
     fprintf(stderr, "junkai: %s\n", message);
+    if (p)
+        progress_draw(p, true);
+}
+
+static void on_batch(void *ctx)
+{
+    progress_draw(ctx, false);
 }
 
 /* One pass over the due sources; returns the number of errors. */
-static long patrol_pass(jk_store *store, jk_ingest *in, jk_http *http, int64_t *ran)
+static long patrol_pass(jk_store *store, jk_ingest *in, jk_http *http, progress *prog,
+                        int64_t *ran)
 {
     source_list sources = {0};
     jk_error err;
@@ -87,17 +133,24 @@ static long patrol_pass(jk_store *store, jk_ingest *in, jk_http *http, int64_t *
     }
     int64_t now = (int64_t)time(NULL);
     int64_t run_id = 0;
+    prog->due = prog->done = 0;
+    for (size_t i = 0; i < sources.count; i++) {
+        jk_source *s = &sources.items[i];
+        prog->due += !(s->last_run_unix && now - s->last_run_unix < s->every_seconds);
+    }
     for (size_t i = 0; i < sources.count && !stop_requested; i++) {
         jk_source *s = &sources.items[i];
         if (s->last_run_unix && now - s->last_run_unix < s->every_seconds)
             continue;
+        prog->source = s->name;
+        progress_draw(prog, true);
         if (!run_id && jk_store_run_start(store, "patrol", &run_id, &err)) {
             jk_cli_error("%s", err.message);
             errors++;
             break;
         }
         long before_new = in->fresh, before_seen = in->seen;
-        jk_collect_ctx ctx = {in, run_id, log_line, NULL, &stop_requested, http};
+        jk_collect_ctx ctx = {in, run_id, log_line, prog, &stop_requested, http, on_batch, prog};
         const jk_collector *collector = jk_collector_find(s->kind);
         int rc;
         if (collector)
@@ -106,17 +159,22 @@ static long patrol_pass(jk_store *store, jk_ingest *in, jk_http *http, int64_t *
             rc = jk_error_set(&err, JK_EINVAL, "source %s: no collector for kind \"%s\"",
                               s->name, s->kind);
         (*ran)++;
+        prog->done++;
+        prog->source = NULL;
+        char line[1200];
         if (rc) {
-            jk_cli_error("%s", err.message);
+            snprintf(line, sizeof line, "error: %s", err.message);
             errors++;
         } else {
-            fprintf(stderr, "junkai: source %s: %ld new, %ld already stored\n", s->name,
-                    in->fresh - before_new, in->seen - before_seen);
+            snprintf(line, sizeof line, "source %s: %ld new, %ld already stored", s->name,
+                     in->fresh - before_new, in->seen - before_seen);
         }
+        log_line(prog, line);
     }
     if (run_id && jk_store_run_finish(store, run_id, in->fresh, in->seen, in->hits, errors, &err))
         errors++;
     free_sources(&sources);
+    progress_clear(prog);
     return errors;
 }
 
@@ -168,18 +226,31 @@ int cmd_patrol(int argc, char **argv)
     jk_ingest in;
     memset(&in, 0, sizeof in);
     jk_error err;
+    jk_config cfg;
+    if (jk_config_load(jk_data_dir(data), &cfg, &err)) {
+        jk_cli_error("%s", err.message);
+        goto done;
+    }
+    if (cfg.x_bearer_token && *cfg.x_bearer_token)
+        setenv("JUNKAI_X_BEARER_TOKEN", cfg.x_bearer_token, 0); /* the environment wins */
     if (jk_open_data_store(jk_data_dir(data), &store))
         goto done;
-    if (jk_engine_load(&eng, rules, rule_count) || jk_engine_compile(&eng))
+    /* --rules replaces the packs named in junkai.yaml */
+    if (rule_count ? jk_engine_load(&eng, rules, rule_count)
+                   : jk_engine_load(&eng, cfg.rules, cfg.rule_count))
+        goto done;
+    if (jk_engine_compile(&eng))
         goto done;
     if (jk_ingest_init(&in, store, eng.scanner, eng.rules, &err)) {
         jk_cli_error("%s", err.message);
         goto done;
     }
     long errors = 0;
+    progress prog = {isatty(STDERR_FILENO) && getenv("TERM") && strcmp(getenv("TERM"), "dumb") != 0,
+                     false, &in, 0, 0, NULL, 0};
     do {
         int64_t ran;
-        errors += patrol_pass(store, &in, NULL, &ran);
+        errors += patrol_pass(store, &in, NULL, &prog, &ran);
         if (once)
             break;
         for (int s = 0; s < 5 && !stop_requested; s++)
@@ -190,6 +261,7 @@ int cmd_patrol(int argc, char **argv)
             stop_requested ? "stopped" : "done", in.fresh, in.seen, in.hits, in.skipped, errors);
     status = errors || eng.pack_errors ? JK_EXIT_ERROR : JK_EXIT_OK;
 done:
+    jk_config_release(&cfg);
     jk_ingest_release(&in);
     jk_engine_release(&eng);
     jk_store_close(store);

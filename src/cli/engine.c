@@ -144,10 +144,46 @@ int jk_engine_load(jk_engine *eng, char **paths, size_t path_count)
     return 0;
 }
 
+/* mkdir -p for the cache directory; false when it cannot be made */
+static bool make_dirs(char *path)
+{
+    for (char *p = path + 1; *p; p++) {
+        if (*p != '/')
+            continue;
+        *p = '\0';
+        int failed = mkdir(path, 0700) != 0 && errno != EEXIST;
+        *p = '/';
+        if (failed)
+            return false;
+    }
+    return mkdir(path, 0700) == 0 || errno == EEXIST;
+}
+
+/* Where compiled pattern databases are kept: $JUNKAI_CACHE_DIR ("off"
+ * turns the cache off), else $XDG_CACHE_HOME/junkai, else
+ * ~/.cache/junkai. NULL when there is none to use. */
+static const char *cache_dir(char *buf, size_t cap)
+{
+    const char *env = getenv("JUNKAI_CACHE_DIR");
+    if (env && strcmp(env, "off") == 0)
+        return NULL;
+    if (env && *env)
+        snprintf(buf, cap, "%s", env);
+    else if ((env = getenv("XDG_CACHE_HOME")) && *env == '/')
+        snprintf(buf, cap, "%s/junkai", env);
+    else if ((env = getenv("HOME")) && *env == '/')
+        snprintf(buf, cap, "%s/.cache/junkai", env);
+    else
+        return NULL;
+    return make_dirs(buf) ? buf : NULL;
+}
+
 int jk_engine_compile(jk_engine *eng)
 {
     jk_error err;
-    if (jk_scanner_new(eng->rules, eng->norm, &eng->scanner, &err)) {
+    char dir[4096];
+    if (jk_scanner_new_cached(eng->rules, eng->norm, cache_dir(dir, sizeof dir), &eng->scanner,
+                              &err)) {
         jk_cli_error("%s", err.message);
         return JK_EXIT_ERROR;
     }

@@ -80,5 +80,7 @@ int jk_collect_take_page(jk_collect_ctx *ctx, const jk_source *src, const char *
         rc = jk_store_commit(store, err);
     else
         jk_store_rollback(store);
+    if (!rc && ctx->progress)
+        ctx->progress(ctx->progress_ctx);
     return rc;
 }

@@ -22,6 +22,8 @@ typedef struct jk_collect_ctx {
     void *log_ctx;
     volatile sig_atomic_t *stop; /* set by a signal handler: finish the batch, return */
     jk_http *http;               /* network collectors fetch through this only */
+    void (*progress)(void *ctx); /* called after each committed batch; may be NULL */
+    void *progress_ctx;
 } jk_collect_ctx;
 
 typedef int (*jk_collect_fn)(jk_collect_ctx *ctx, const jk_source *src, jk_error *err);

@@ -15,7 +15,7 @@
 #include "input.h"
 #include "junkai/limits.h"
 
-#define COLLECT_BATCH 1000
+#define COLLECT_BATCH 5000
 
 static unsigned long long saved_offset(const char *state)
 {
@@ -108,6 +108,8 @@ int jk_collect_jsonl(jk_collect_ctx *ctx, const jk_source *src, jk_error *err)
         offset = base + jk_line_reader_offset(&reader); /* the reader counts from base */
         if (!rc && ++in_batch == COLLECT_BATCH) {
             rc = commit_batch(ctx, src, offset, 0, err);
+            if (!rc && ctx->progress)
+                ctx->progress(ctx->progress_ctx);
             if (!rc && ctx->stop && *ctx->stop) {
                 jk_buf_release(&msg);
                 jk_line_reader_release(&reader);

@@ -19,8 +19,10 @@
 #include <hs.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "alloc.h"
 #include "buf.h"
@@ -249,8 +251,101 @@ void jk_scanner_free(jk_scanner *sc)
     free(sc);
 }
 
+/* ---- compiled-database cache ------------------------------------------
+ * Compiling ~2000 patterns takes Hyperscan most of a second, paid by every
+ * command before its first post. The database is a pure function of the
+ * pattern list, the Hyperscan version and the CPU, so it is kept in a
+ * cache file whose header holds that whole description: a file is used
+ * only when the description matches byte for byte and Hyperscan accepts
+ * it for this CPU; anything else is recompiled and rewritten. */
+
+static const char cache_magic[8] = {'J', 'K', 'H', 'S', 'D', 'B', '0', '1'};
+
+static int describe_patterns(jk_buf *key, char *const *expressions, const unsigned *flags,
+                             size_t count)
+{
+    int rc = jk_buf_printf(key, "%s\n", hs_version());
+    for (size_t p = 0; !rc && p < count; p++)
+        rc = jk_buf_printf(key, "%u\t%s\n", flags[p], expressions[p]);
+    return rc;
+}
+
+static uint64_t fnv1a(const char *data, size_t len)
+{
+    uint64_t h = 1469598103934665603ull;
+    for (size_t i = 0; i < len; i++)
+        h = (h ^ (unsigned char)data[i]) * 1099511628211ull;
+    return h;
+}
+
+static void cache_path(char *path, size_t cap, const char *dir, const jk_buf *key)
+{
+    snprintf(path, cap, "%s/hs-%016llx.db", dir, (unsigned long long)fnv1a(key->data, key->len));
+}
+
+static hs_database_t *cache_load(const char *path, const jk_buf *key)
+{
+    FILE *fp = fopen(path, "rb");
+    if (!fp)
+        return NULL;
+    hs_database_t *db = NULL;
+    char magic[8];
+    uint64_t key_len = 0, db_len = 0;
+    char *stored_key = NULL, *bytes = NULL;
+    if (fread(magic, 1, 8, fp) != 8 || memcmp(magic, cache_magic, 8) != 0 ||
+        fread(&key_len, sizeof key_len, 1, fp) != 1 || key_len != key->len)
+        goto done;
+    stored_key = malloc(key_len ? key_len : 1);
+    if (!stored_key || fread(stored_key, 1, key_len, fp) != key_len ||
+        memcmp(stored_key, key->data, key_len) != 0)
+        goto done;
+    if (fread(&db_len, sizeof db_len, 1, fp) != 1 || db_len == 0 || db_len > (1ull << 30))
+        goto done;
+    bytes = malloc(db_len);
+    if (!bytes || fread(bytes, 1, db_len, fp) != db_len)
+        goto done;
+    if (hs_deserialize_database(bytes, db_len, &db) != HS_SUCCESS)
+        db = NULL;
+done:
+    free(stored_key);
+    free(bytes);
+    fclose(fp);
+    return db;
+}
+
+/* Best effort: a cache that cannot be written only costs the next start
+ * its compile time. Written to a temporary name and renamed, so a reader
+ * never sees half a file. */
+static void cache_store(const char *path, const jk_buf *key, const hs_database_t *db)
+{
+    char *bytes = NULL;
+    size_t len = 0;
+    if (hs_serialize_database(db, &bytes, &len) != HS_SUCCESS)
+        return;
+    char tmp[4200];
+    snprintf(tmp, sizeof tmp, "%s.%ld.tmp", path, (long)getpid());
+    FILE *fp = fopen(tmp, "wb");
+    bool ok = fp != NULL;
+    uint64_t key_len = key->len, db_len = len;
+    if (ok)
+        ok = fwrite(cache_magic, 1, 8, fp) == 8 && fwrite(&key_len, sizeof key_len, 1, fp) == 1 &&
+             fwrite(key->data, 1, key->len, fp) == key->len &&
+             fwrite(&db_len, sizeof db_len, 1, fp) == 1 && fwrite(bytes, 1, len, fp) == len;
+    if (fp && fclose(fp) != 0)
+        ok = false;
+    if (!ok || rename(tmp, path) != 0)
+        remove(tmp);
+    free(bytes);
+}
+
 int jk_scanner_new(const jk_ruleset *rs, const jk_normalizer *norm,
                    jk_scanner **out, jk_error *err)
+{
+    return jk_scanner_new_cached(rs, norm, NULL, out, err);
+}
+
+int jk_scanner_new_cached(const jk_ruleset *rs, const jk_normalizer *norm,
+                          const char *cache_dir, jk_scanner **out, jk_error *err)
 {
     int rc = JK_OK;
     builder b;
@@ -346,8 +441,17 @@ int jk_scanner_new(const jk_ruleset *rs, const jk_normalizer *norm,
             }
             ids[p] = (unsigned)p;
         }
+        jk_buf key;
+        jk_buf_init(&key, 0);
+        char path[4096] = "";
+        bool from_cache = false;
+        if (cache_dir && describe_patterns(&key, expressions, flags, sc->pattern_count) == JK_OK) {
+            cache_path(path, sizeof path, cache_dir, &key);
+            sc->db = cache_load(path, &key);
+            from_cache = sc->db != NULL;
+        }
         hs_compile_error_t *cerr = NULL;
-        if (hs_compile_multi((const char *const *)expressions, flags, ids,
+        if (!sc->db && hs_compile_multi((const char *const *)expressions, flags, ids,
                              (unsigned)sc->pattern_count, HS_MODE_BLOCK, NULL, &sc->db,
                              &cerr) != HS_SUCCESS) {
             const jk_term *t = cerr && cerr->expression >= 0
@@ -360,8 +464,12 @@ int jk_scanner_new(const jk_ruleset *rs, const jk_normalizer *norm,
                 rc = jk_error_set(err, JK_ECOMPILE, "cannot compile rule terms: %s",
                                   cerr ? cerr->message : "unknown error");
             hs_free_compile_error(cerr);
+            jk_buf_release(&key);
             goto done;
         }
+        if (path[0] && !from_cache)
+            cache_store(path, &key, sc->db);
+        jk_buf_release(&key);
     }
     *out = sc;
     sc = NULL;

@@ -114,6 +114,37 @@ class Patrol(unittest.TestCase):
         run(["patrol", "--once", "--data", self.data])
         self.assertEqual(count_items(self.db), POSTS)
 
+    def test_terminal_shows_a_status_line_and_a_pipe_does_not(self):
+        import pty
+        run(["source", "add", "jsonl", "big", self.src, "--data", self.data])
+        pid, fd = pty.fork()
+        if pid == 0:
+            os.environ["TERM"] = "xterm"
+            os.execv(BIN, [BIN, "patrol", "--once", "--data", self.data])
+        seen = b""
+        while True:
+            try:
+                chunk = os.read(fd, 65536)
+            except OSError:
+                break
+            if not chunk:
+                break
+            seen += chunk
+        _, status = os.waitpid(pid, 0)
+        self.assertEqual(os.waitstatus_to_exitcode(status), 0, seen)
+        text = seen.decode("utf-8", "replace")
+        # redrawn in place: carriage return, erase line, the counts
+        self.assertIn("\r\x1b[Kpatrol: sources 0/1", text)
+        self.assertRegex(text, r"patrol: sources 1/1 · items 30000 new|items 30000 new")
+        self.assertIn("junkai: source big: 30000 new", text)
+        # off a terminal: log lines only, no escape sequences
+        run(["source", "rm", "big", "--data", self.data])
+        run(["source", "add", "jsonl", "again", self.src, "--data", self.data])
+        rc, _, err = run(["patrol", "--once", "--data", self.data])
+        self.assertEqual(rc, 0)
+        self.assertNotIn("\x1b[", err)
+        self.assertIn("source again: 0 new, 30000 already stored", err)
+
     def test_source_commands(self):
         rc, out, _ = run(["source", "add", "jsonl", "s1", self.src, "--every", "15m",
                           "--data", self.data])

@@ -12,6 +12,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "junkai/limits.h"
 #include "junkai/normalize.h"
@@ -282,6 +285,57 @@ static void test_shared_terms_compile_once(void **state)
     assert_int_equal(jk_scanner_pattern_count(f->scanner), 12);
 }
 
+/* The compiled-database cache: the first compile writes a file, the next
+ * loads it and scans the same; a damaged file is ignored and rewritten. */
+static void test_compiled_database_cache(void **state)
+{
+    fixture *f = *state;
+    char dir[] = "/tmp/jk-hscache-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    jk_error err;
+    jk_scanner *first = NULL, *second = NULL, *third = NULL;
+    assert_int_equal(jk_scanner_new_cached(f->rules, f->norm, dir, &first, &err), 0);
+    char cmd[256], path[512] = "";
+    snprintf(cmd, sizeof cmd, "ls %s/hs-*.db", dir);
+    FILE *ls = popen(cmd, "r");
+    assert_non_null(ls);
+    assert_non_null(fgets(path, sizeof path, ls));
+    pclose(ls);
+    path[strcspn(path, "\n")] = '\0';
+    struct stat st;
+    assert_int_equal(stat(path, &st), 0);
+    assert_true(st.st_size > 64);
+    time_t written = st.st_mtime;
+
+    assert_int_equal(jk_scanner_new_cached(f->rules, f->norm, dir, &second, &err), 0);
+    jk_scan_scratch *scratch = NULL;
+    assert_int_equal(jk_scan_scratch_new(second, &scratch, &err), 0);
+    const char *text = "あああかきくいいい";
+    jk_scan_result a, b;
+    assert_int_equal(jk_scanner_scan(f->scanner, f->scratch, text, strlen(text), &a, &err), 0);
+    size_t hits = a.hit_count;
+    assert_int_equal(jk_scanner_scan(second, scratch, text, strlen(text), &b, &err), 0);
+    assert_int_equal(b.hit_count, hits);
+    assert_true(hits > 0);
+    jk_scan_scratch_free(scratch);
+
+    /* damage it: cut the file in half */
+    assert_int_equal(truncate(path, st.st_size / 2), 0);
+    assert_int_equal(jk_scanner_new_cached(f->rules, f->norm, dir, &third, &err), 0);
+    assert_int_equal(stat(path, &st), 0);
+    assert_true(st.st_size > 64 && st.st_mtime >= written);
+    assert_int_equal(jk_scan_scratch_new(third, &scratch, &err), 0);
+    assert_int_equal(jk_scanner_scan(third, scratch, text, strlen(text), &b, &err), 0);
+    assert_int_equal(b.hit_count, hits);
+    jk_scan_scratch_free(scratch);
+
+    jk_scanner_free(first);
+    jk_scanner_free(second);
+    jk_scanner_free(third);
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    assert_int_equal(system(cmd), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -296,6 +350,7 @@ int main(void)
         cmocka_unit_test(test_oversize_text_is_refused),
         cmocka_unit_test(test_threads_share_one_scanner),
         cmocka_unit_test(test_shared_terms_compile_once),
+        cmocka_unit_test(test_compiled_database_cache),
     };
     return cmocka_run_group_tests_name("scanner", tests, setup, teardown);
 }

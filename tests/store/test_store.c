@@ -58,11 +58,11 @@ static void test_open_migrates_and_reopens(void **state)
     jk_store *st;
     jk_error err;
     assert_int_equal(jk_store_open(path, &st, &err), 0);
-    assert_int_equal(jk_store_schema_version(st), 1);
+    assert_int_equal(jk_store_schema_version(st), 2);
     jk_store_close(st);
     /* a second open applies nothing and keeps the version */
     assert_int_equal(jk_store_open(path, &st, &err), 0);
-    assert_int_equal(jk_store_schema_version(st), 1);
+    assert_int_equal(jk_store_schema_version(st), 2);
     jk_store_close(st);
     /* WAL mode is persistent in the file */
     sqlite3 *db;
@@ -71,6 +71,15 @@ static void test_open_migrates_and_reopens(void **state)
     sqlite3_prepare_v2(db, "PRAGMA journal_mode", -1, &s, NULL);
     assert_int_equal(sqlite3_step(s), SQLITE_ROW);
     assert_string_equal((const char *)sqlite3_column_text(s, 0), "wal");
+    sqlite3_finalize(s);
+    sqlite3_close(db);
+    /* migration 2: the trigram index merges at 16 segments, not 4 */
+    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_prepare_v2(db, "SELECT v FROM items_fts_config WHERE k = 'automerge'",
+                                        -1, &s, NULL),
+                     SQLITE_OK);
+    assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+    assert_int_equal(sqlite3_column_int(s, 0), 16);
     sqlite3_finalize(s);
     sqlite3_close(db);
 }

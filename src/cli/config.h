@@ -1,0 +1,32 @@
+/*
+ * config.h — the data directory's junkai.yaml: who runs this patrol (the
+ * contact sent in every User-Agent), which rule packs to load, the HTTP
+ * limits of collectors and platform credentials. Every key is optional;
+ * a missing file means every default.
+ */
+#ifndef JK_CONFIG_H
+#define JK_CONFIG_H
+
+#include <stddef.h>
+
+#include "junkai/error.h"
+
+typedef struct jk_config {
+    char *contact;           /* "" when unset */
+    char **rules;            /* rule pack paths; rule_count of them */
+    size_t rule_count;
+    char *x_bearer_token;    /* NULL when unset */
+    size_t max_body_bytes;   /* 0 = the fetch layer's default */
+    long timeout_ms;         /* 0 = default */
+    long min_interval_ms;    /* -1 = default */
+    int max_redirects;       /* -1 = default */
+    int max_retries;         /* -1 = default */
+} jk_config;
+
+/* Read DIR/junkai.yaml into cfg (cleared first). A missing file is not an
+ * error. Returns JK_OK, or JK_EPARSE with err naming file:line:column of
+ * the first problem (unknown key, wrong type, bad number). */
+int jk_config_load(const char *data_dir, jk_config *cfg, jk_error *err);
+void jk_config_release(jk_config *cfg);
+
+#endif

@@ -148,8 +148,8 @@ static const char *bearer_token(const jk_source *src, jk_error *err)
     const char *token = getenv(X_TOKEN_ENV);
     if (!token || !*token) {
         jk_error_set(err, JK_EINVAL,
-                     "source %s: X API needs a bearer token: set " X_TOKEN_ENV
-                     " in the environment of junkai patrol",
+                     "source %s: the X API needs a bearer token: set " X_TOKEN_ENV
+                     " in the environment of junkai patrol (or x_bearer_token in junkai.yaml)",
                      src->name);
         return NULL;
     }

@@ -12,7 +12,9 @@
  * with the same since_id; only when the run's paging ends does since_id
  * become N. A kill therefore refetches at worst (the store dedupes) and
  * never skips. "resume_after" (unix time) holds a rate-limit reset that
- * later runs honour before asking again.
+ * later runs honour before asking again. A saved paging token the API
+ * refuses (expired) restarts the run from the newest page with the same
+ * since_id; a since_id it refuses (older than its 7-day window) is dropped.
  */
 #define _POSIX_C_SOURCE 200809L /* gmtime_r */
 #include <jansson.h>
@@ -227,7 +229,7 @@ int jk_collect_x(jk_collect_ctx *ctx, const jk_source *src, jk_error *err)
     jk_buf url;
     jk_buf_init(&url, 64 * 1024);
     parse_log pl = {ctx, src->name};
-    bool since_dropped = false;
+    bool since_dropped = false, token_dropped = false;
     int pages = 0, rc = JK_OK;
     if (st.pending_next[0])
         jk_collect_logf(ctx, "source %s: resuming an interrupted search at its next page",
@@ -272,12 +274,24 @@ int jk_collect_x(jk_collect_ctx *ctx, const jk_source *src, jk_error *err)
             }
             break;
         }
-        if (resp.status == 400 && st.since_id[0] && !since_dropped) {
-            /* X only searches the last 7 days and refuses a since_id older
-             * than that: after a long pause, start over from the newest. */
+        if (resp.status == 400) {
             char problem[300];
             jk_xapi_problem(resp.body.data, resp.body.len, problem, sizeof problem);
-            if (strstr(problem, "since_id")) {
+            if (st.pending_next[0] && !token_dropped) {
+                /* a paging token saved by an interrupted run may have
+                 * expired: search again from the newest with the same
+                 * since_id (the store dedupes what comes twice) */
+                jk_collect_logf(ctx, "source %s: the API refused the saved paging token (%s); "
+                                     "searching again from the newest",
+                                src->name, problem);
+                token_dropped = true;
+                st.pending_next[0] = st.pending_newest[0] = '\0';
+                pages = 0;
+                continue;
+            }
+            if (st.since_id[0] && !since_dropped && strstr(problem, "since_id")) {
+                /* X only searches the last 7 days and refuses a since_id
+                 * older than that: after a long pause, start over. */
                 jk_collect_logf(ctx, "source %s: the API refused since_id %s (%s); searching "
                                      "without it",
                                 src->name, st.since_id, problem);

@@ -203,6 +203,30 @@ class XCollector(unittest.TestCase):
         self.assertEqual(len({r[0] for r in rows}), 20)
         self.assertEqual(self.state(), {"since_id": st.tweets[-1]["id"]})
 
+    def test_expired_paging_token_starts_over(self):
+        st = self.server.state
+        st.add(10)
+        st.budget = 1
+        st.reset_in = 1
+        self.assertEqual(self.patrol()[0], 0)
+        self.assertEqual(len(self.items()), 4)
+        state = self.state()
+        self.assertIn("pending_next_token", state)
+        with st.lock:
+            st.tokens.clear()  # the saved token means nothing now
+        st.budget = 100
+        time.sleep(max(0.0, state["resume_after"] - time.time()) + 0.2)
+        self.searches()
+        rc, out, err = self.patrol()
+        self.assertEqual(rc, 0, err)
+        self.assertIn("refused the saved paging token", err)
+        reqs = self.searches()
+        self.assertEqual(reqs[0]["next_token"], state["pending_next_token"])
+        self.assertNotIn("next_token", reqs[1])
+        self.assertEqual(len(self.items()), 10)
+        self.assertIn("source xs: 6 new, 4 already stored", err)
+        self.assertEqual(self.state(), {"since_id": st.tweets[-1]["id"]})
+
     def test_429_after_retries_stops_the_run(self):
         st = self.server.state
         st.add(2)

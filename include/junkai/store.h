@@ -69,6 +69,11 @@ int jk_store_add_item(jk_store *st, const jk_item_in *item, int64_t *item_id, bo
 int jk_store_add_detection(jk_store *st, int64_t item_id, const jk_hit *hit,
                            const char *pack_version, jk_error *err);
 
+/* Store an indicator found in an item's text (type: "url", "domain",
+ * "line_id", …; value canonical; [start, end) its bytes in the text). */
+int jk_store_add_indicator(jk_store *st, int64_t item_id, const char *type, const char *value,
+                           size_t start, size_t end, jk_error *err);
+
 /* Patrol runs: started now, finished with counts. */
 int jk_store_run_start(jk_store *st, const char *what, int64_t *run_id, jk_error *err);
 int jk_store_run_finish(jk_store *st, int64_t run_id, long items_new, long items_seen,
@@ -91,6 +96,16 @@ typedef struct jk_search_row {
 typedef int (*jk_search_fn)(void *ctx, const jk_search_row *row);
 int jk_store_search(jk_store *st, const char *query, const char *normalized_query,
                     size_t limit, jk_search_fn fn, void *ctx, jk_error *err);
+
+/* Items holding every one of several words (a query typed with spaces:
+ * "アカウント 売ります"). Words of three or more normalized characters
+ * use the index; shorter ones are looked for in the original text. */
+typedef struct jk_search_word {
+    const char *original;
+    const char *normalized; /* may be NULL: then original is used */
+} jk_search_word;
+int jk_store_search_words(jk_store *st, const jk_search_word *words, size_t count,
+                          size_t limit, jk_search_fn fn, void *ctx, jk_error *err);
 
 /* Counts for `junkai stats`. */
 typedef struct jk_store_stats {

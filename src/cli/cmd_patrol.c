@@ -227,6 +227,7 @@ int cmd_patrol(int argc, char **argv)
     memset(&in, 0, sizeof in);
     jk_error err;
     jk_config cfg;
+    jk_http *http = NULL;
     if (jk_config_load(jk_data_dir(data), &cfg, &err)) {
         jk_cli_error("%s", err.message);
         goto done;
@@ -245,12 +246,30 @@ int cmd_patrol(int argc, char **argv)
         jk_cli_error("%s", err.message);
         goto done;
     }
-    long errors = 0;
+    /* The config says -1 for "default" and 0 for "none"; jk_http takes 0
+     * for its default and a negative value for none. */
+    jk_http_config hcfg;
+    memset(&hcfg, 0, sizeof hcfg);
+    hcfg.contact = cfg.contact && *cfg.contact ? cfg.contact : NULL;
+    hcfg.max_body_bytes = cfg.max_body_bytes;
+    hcfg.timeout_ms = cfg.timeout_ms;
+    hcfg.min_interval_ms = cfg.min_interval_ms < 0 ? 0 : cfg.min_interval_ms ? cfg.min_interval_ms : -1;
+    hcfg.max_redirects = cfg.max_redirects < 0 ? 0 : cfg.max_redirects ? cfg.max_redirects : -1;
+    hcfg.max_retries = cfg.max_retries < 0 ? 0 : cfg.max_retries ? cfg.max_retries : -1;
     progress prog = {isatty(STDERR_FILENO) && getenv("TERM") && strcmp(getenv("TERM"), "dumb") != 0,
                      false, &in, 0, 0, NULL, 0};
+    hcfg.log = log_line;
+    hcfg.log_ctx = &prog;
+    hcfg.stop = &stop_requested; /* SIGTERM ends a transfer under way */
+    http = jk_http_new(&hcfg, &err);
+    if (!http) {
+        jk_cli_error("%s", err.message);
+        goto done;
+    }
+    long errors = 0;
     do {
         int64_t ran;
-        errors += patrol_pass(store, &in, NULL, &prog, &ran);
+        errors += patrol_pass(store, &in, http, &prog, &ran);
         if (once)
             break;
         for (int s = 0; s < 5 && !stop_requested; s++)
@@ -261,6 +280,7 @@ int cmd_patrol(int argc, char **argv)
             stop_requested ? "stopped" : "done", in.fresh, in.seen, in.hits, in.skipped, errors);
     status = errors || eng.pack_errors ? JK_EXIT_ERROR : JK_EXIT_OK;
 done:
+    jk_http_free(http);
     jk_config_release(&cfg);
     jk_ingest_release(&in);
     jk_engine_release(&eng);

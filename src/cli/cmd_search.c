@@ -5,19 +5,21 @@
  */
 #include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "alloc.h"
 #include "buf.h"
 #include "cli.h"
 
 static const char search_usage[] =
     "usage: junkai search [--data DIR] [--limit N] [--format text|jsonl] QUERY\n"
     "\n"
-    "Find stored posts containing QUERY, newest first. QUERY is matched as\n"
-    "written and in normalized form (ヤサイ also finds ﾔｻｲ and や.さ.い).\n"
-    "Queries of fewer than three characters scan the text instead of using\n"
-    "the index.\n";
+    "Find stored posts containing every word of QUERY (words are separated by\n"
+    "spaces), newest first. Words are matched in normalized form (ヤサイ also\n"
+    "finds ﾔｻｲ and や.さ.い) through the trigram index; words of fewer than\n"
+    "three characters are looked for in the original text.\n";
 
 typedef struct search_ctx {
     bool jsonl;
@@ -105,20 +107,50 @@ int cmd_search(int argc, char **argv)
     jk_store *store;
     if (jk_open_data_store(jk_data_dir(data), &store))
         return JK_EXIT_ERROR;
-    jk_normalizer *norm;
-    jk_normalized folded;
-    jk_normalized_init(&folded);
+    /* Words split at ASCII and ideographic spaces; each is folded on its
+     * own, since folding the whole query would glue them together. */
+    char *copy = jk_strdup(query);
+    jk_search_word words[32];
+    jk_normalized folded[32];
+    size_t count = 0;
+    for (char *p = copy; *p && count < 32;) {
+        while (*p == ' ' || *p == '\t' || strncmp(p, "\xe3\x80\x80", 3) == 0)
+            p += *p == ' ' || *p == '\t' ? 1 : 3;
+        if (!*p)
+            break;
+        char *start = p;
+        while (*p && *p != ' ' && *p != '\t' && strncmp(p, "\xe3\x80\x80", 3) != 0)
+            p++;
+        if (*p) {
+            char *at = p;
+            p += *p == ' ' || *p == '\t' ? 1 : 3;
+            *at = '\0';
+        }
+        words[count].original = start;
+        words[count].normalized = NULL;
+        jk_normalized_init(&folded[count]);
+        count++;
+    }
+    jk_normalizer *norm = NULL;
     jk_error err;
     int status = JK_EXIT_OK;
-    if (jk_normalizer_new(JK_NORM_ALL, &norm, &err) ||
-        jk_normalize(norm, query, strlen(query), &folded, &err) ||
-        jk_store_search(store, query, folded.text, limit, print_row, &ctx, &err)) {
+    int rc = count ? jk_normalizer_new(JK_NORM_ALL, &norm, &err)
+                   : jk_error_set(&err, JK_EINVAL, "search needs a QUERY that is not blank");
+    for (size_t i = 0; !rc && i < count; i++) {
+        rc = jk_normalize(norm, words[i].original, strlen(words[i].original), &folded[i], &err);
+        words[i].normalized = folded[i].text;
+    }
+    if (!rc)
+        rc = jk_store_search_words(store, words, count, limit, print_row, &ctx, &err);
+    if (rc) {
         jk_cli_error("%s", err.message);
         status = JK_EXIT_ERROR;
     } else {
         status = ctx.rows ? JK_EXIT_HIT : JK_EXIT_NOHIT;
     }
-    jk_normalized_release(&folded);
+    for (size_t i = 0; i < count; i++)
+        jk_normalized_release(&folded[i]);
+    free(copy);
     jk_normalizer_free(norm);
     jk_store_close(store);
     jk_buf_release(&ctx.line);

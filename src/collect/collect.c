@@ -10,6 +10,8 @@
 
 static const jk_collector collectors[] = {
     {"jsonl", jk_collect_jsonl, "a local JSONL file of posts, read on from where the last patrol stopped", 1},
+    {"feed", jk_collect_feed, "an RSS or Atom feed URL", 0},
+    {"x", jk_collect_x, "the X API v2 base URL (https://api.x.com); --query is the recent search, JUNKAI_X_BEARER_TOKEN the token", 0},
 };
 
 const jk_collector *jk_collectors(size_t *count)

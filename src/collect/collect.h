@@ -64,6 +64,12 @@ const jk_collector *jk_collectors(size_t *count);
  * ended the run (the batch in flight is rolled back, the cursor stays). */
 int jk_collect_jsonl(jk_collect_ctx *ctx, const jk_source *src, jk_error *err);
 
+/* An RSS or Atom feed (target: its URL), fetched with a conditional GET
+ * whose ETag / Last-Modified are kept in the source's state; the entries
+ * go in as one batch. 304 commits the unchanged state; a non-2xx status or
+ * a document that is not a feed is an error naming the URL. */
+int jk_collect_feed(jk_collect_ctx *ctx, const jk_source *src, jk_error *err);
+
 /* X API v2 recent search (target: the API base URL; query: the search;
  * bearer token from JUNKAI_X_BEARER_TOKEN), cursor {"since_id":…} with
  * paging and rate-limit state (collect_x.c). */

@@ -256,6 +256,12 @@ int jk_collect_x(jk_collect_ctx *ctx, const jk_source *src, jk_error *err)
         jk_http_response_release(&resp);
         jk_http_response_init(&resp);
         rc = jk_http_fetch(ctx->http, &req, &resp, err);
+        if (rc && ctx->stop && *ctx->stop) {
+            /* asked to stop while the fetch waited (rate limit, backoff):
+             * what is committed resumes; nothing went wrong */
+            rc = JK_OK;
+            break;
+        }
         if (rc) {
             char why[JK_ERROR_MESSAGE_MAX];
             snprintf(why, sizeof why, "%s", err ? err->message : jk_strerror(rc));

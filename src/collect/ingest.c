@@ -16,6 +16,7 @@ int jk_ingest_init(jk_ingest *in, jk_store *store, const jk_scanner *scanner,
     in->store = store;
     in->scanner = scanner;
     in->rules = rules;
+    jk_indicator_list_init(&in->indicators);
     return jk_scan_scratch_new(scanner, &in->scratch, err);
 }
 
@@ -23,6 +24,7 @@ void jk_ingest_release(jk_ingest *in)
 {
     jk_scan_scratch_free(in->scratch);
     in->scratch = NULL;
+    jk_indicator_list_release(&in->indicators);
 }
 
 int jk_ingest_post(jk_ingest *in, jk_item_in *item, jk_error *err)
@@ -51,6 +53,18 @@ int jk_ingest_post(jk_ingest *in, jk_item_in *item, jk_error *err)
         jk_ruleset_rule_info(in->rules, res.hits[i].rule, &info);
         jk_ruleset_pack_info(in->rules, info.pack, &pack);
         if ((rc = jk_store_add_detection(in->store, id, &res.hits[i], pack.version, err)))
+            return rc;
+    }
+    /* Indicators: a text with more than the limit keeps the ones found
+     * (the list is filled up to it); other failures cannot happen on text
+     * the scanner accepted. */
+    jk_indicator_list_release(&in->indicators);
+    jk_error ignored;
+    jk_indicators_extract(item->text, item->text_len, &in->indicators, &ignored);
+    for (size_t i = 0; i < in->indicators.count; i++) {
+        const jk_indicator *ind = &in->indicators.items[i];
+        if ((rc = jk_store_add_indicator(in->store, id, jk_indicator_type_name(ind->type),
+                                         ind->value, ind->start, ind->end, err)))
             return rc;
     }
     return JK_OK;

@@ -9,6 +9,7 @@
 #include <jansson.h>
 
 #include "buf.h"
+#include "extract.h"
 #include "junkai/rules.h"
 #include "junkai/scanner.h"
 #include "junkai/store.h"
@@ -18,6 +19,7 @@ typedef struct jk_ingest {
     const jk_scanner *scanner;
     const jk_ruleset *rules;
     jk_scan_scratch *scratch;
+    jk_indicator_list indicators; /* reused for every post */
     long fresh, seen, hits, skipped;
 } jk_ingest;
 
@@ -25,7 +27,8 @@ int jk_ingest_init(jk_ingest *in, jk_store *store, const jk_scanner *scanner,
                    const jk_ruleset *rules, jk_error *err);
 void jk_ingest_release(jk_ingest *in);
 
-/* Scan and store one post. JK_OK when stored or already there; JK_ELIMIT
+/* Scan and store one post, with its detections and the indicators found
+ * in its text (URLs, domains, contact points: src/indicators). JK_OK when stored or already there; JK_ELIMIT
  * when the post was skipped (counted; err says why); any other error is the
  * store's and ends the batch. */
 int jk_ingest_post(jk_ingest *in, jk_item_in *item, jk_error *err);

@@ -20,7 +20,8 @@
  *     (gzip/deflate accepted), and the fetch at timeout_ms; a cut-off body
  *     is returned with truncated set, never loaded whole;
  *   - robots.txt of the host is fetched once per jk_http (same rules) and
- *     honoured when the request asks for it (page sources);
+ *     honoured when the request asks for it (page sources); it is kept
+ *     24 hours (RFC 9309 §2.4), an unreachable one 10 minutes;
  *   - at least min_interval_ms between requests to one host; on 429 and
  *     5xx the request is retried up to max_retries times after a backoff
  *     (exponential with jitter, or Retry-After when the server sends one,
@@ -31,6 +32,7 @@
 #ifndef JK_HTTP_H
 #define JK_HTTP_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -39,6 +41,9 @@
 
 typedef struct jk_http jk_http;
 
+/* A field left 0 takes its default (so a zeroed config is a polite one);
+ * min_interval_ms, max_retries, max_redirects and backoff_base_ms take a
+ * negative value to mean none. */
 typedef struct jk_http_config {
     const char *contact;     /* goes into the User-Agent; NULL: none given */
     size_t max_body_bytes;   /* default 8 MiB */
@@ -48,11 +53,18 @@ typedef struct jk_http_config {
     long min_interval_ms;    /* per host; default 1000 */
     int max_retries;         /* on 429/5xx/timeouts; default 3 */
     long max_backoff_ms;     /* default 60000 */
+    long backoff_base_ms;    /* first retry waits about this; doubles; default 1000 */
     /* Called with a line for the log (cut-off bodies, retries, refusals);
      * may be NULL. */
     void (*log)(void *ctx, const char *message);
     void *log_ctx;
+    /* When set and it becomes nonzero (a signal handler's flag), waits for
+     * rate limits and backoff end early and the fetch fails with JK_ENET. */
+    volatile sig_atomic_t *stop;
 } jk_http_config;
+
+/* Fill cfg with every default (contact, log and stop NULL). */
+void jk_http_config_default(jk_http_config *cfg);
 
 typedef struct jk_http_request {
     const char *method; /* "GET" (default when NULL) or "POST" */
@@ -78,9 +90,11 @@ typedef struct jk_http_response {
     char *last_modified;
     char *headers;        /* the final response's raw header block (status
                              line and headers, CRLF-separated), for evidence */
-    char *request_headers; /* the request as sent, for evidence */
+    char *request_headers; /* the request as sent, for evidence; the bearer
+                              token is replaced by "[redacted]" */
     char *remote_ip;      /* the address that answered */
     long long fetched_unix_ms;
+    int retries;          /* how many retries this fetch took (429/5xx/timeout) */
 } jk_http_response;
 
 /* NULL on allocation failure or when libcurl cannot start (err says). A
@@ -94,7 +108,15 @@ void jk_http_free(jk_http *h);
  * refused the request (private address, robots.txt, scheme, too many
  * redirects); JK_ENET on DNS, connection, TLS or timeout failures;
  * JK_EINVAL on a malformed URL. err names the URL and the reason. resp
- * must be released by the caller in every case. */
+ * must have been initialised (jk_http_response_init); whatever it held is
+ * released first, and the caller releases it in every case.
+ *
+ * Redirects: 303, and 301/302 after a POST, continue as GET without a
+ * body (what browsers do, RFC 9110 §15.4); the bearer token is sent only
+ * while the origin stays that of req->url. A POST is retried after
+ * 429/5xx but not after a timeout (the server may have acted on it).
+ * A Retry-After longer than max_backoff_ms is not waited for: the 429 or
+ * 503 is returned as the answer. */
 int jk_http_fetch(jk_http *h, const jk_http_request *req, jk_http_response *resp,
                   jk_error *err);
 
@@ -112,5 +134,12 @@ char *jk_http_response_header(const jk_http_response *resp, const char *name);
  * documentation and benchmarking ranges, broadcast, and IPv4 embedded in
  * IPv6 (mapped, NAT64, 6to4) when the embedded address is internal. */
 bool jk_http_address_is_internal(const char *addr);
+/* (Text that is no numeric address at all counts as internal too: the
+ * check fails closed.) */
+
+/* Milliseconds a Retry-After value (RFC 9110 §10.2.3: delay-seconds or an
+ * HTTP-date) asks to wait, measured from now_unix_ms; 0 for a date in the
+ * past; -1 when value is NULL or neither form. */
+long jk_http_retry_after_ms(const char *value, long long now_unix_ms);
 
 #endif

@@ -102,6 +102,12 @@ int jk_store_add_detection(jk_store *st, int64_t item_id, const jk_hit *hit,
     return rc;
 }
 
+int jk_store_add_indicator(jk_store *st, int64_t item_id, const char *type, const char *value,
+                           size_t start, size_t end, jk_error *err)
+{
+    return st->ops->add_indicator(st->impl, item_id, type, value, start, end, err);
+}
+
 int jk_store_run_start(jk_store *st, const char *what, int64_t *run_id, jk_error *err)
 {
     return st->ops->run_start(st->impl, what, run_id, err);
@@ -116,7 +122,16 @@ int jk_store_run_finish(jk_store *st, int64_t run_id, long items_new, long items
 int jk_store_search(jk_store *st, const char *query, const char *normalized_query,
                     size_t limit, jk_search_fn fn, void *ctx, jk_error *err)
 {
-    return st->ops->search(st->impl, query, normalized_query, limit, fn, ctx, err);
+    jk_search_word word = {query, normalized_query};
+    return st->ops->search(st->impl, &word, 1, limit, fn, ctx, err);
+}
+
+int jk_store_search_words(jk_store *st, const jk_search_word *words, size_t count,
+                          size_t limit, jk_search_fn fn, void *ctx, jk_error *err)
+{
+    if (count == 0)
+        return jk_error_set(err, JK_EINVAL, "search needs at least one word");
+    return st->ops->search(st->impl, words, count, limit, fn, ctx, err);
 }
 
 int jk_store_stats_get(jk_store *st, jk_store_stats *out, jk_error *err)

@@ -18,12 +18,14 @@ struct jk_store_ops {
     void (*rollback)(void *impl);
     int (*add_item)(void *impl, const jk_item_in *item, const char *raw_sha256,
                     const char *text_sha256, int64_t *item_id, bool *is_new, jk_error *err);
+    int (*add_indicator)(void *impl, int64_t item_id, const char *type, const char *value,
+                         size_t start, size_t end, jk_error *err);
     int (*add_detection)(void *impl, int64_t item_id, const jk_hit *hit, const char *spans_json,
                          const char *pack_version, jk_error *err);
     int (*run_start)(void *impl, const char *what, int64_t *run_id, jk_error *err);
     int (*run_finish)(void *impl, int64_t run_id, long items_new, long items_seen, long hits,
                       long errors, jk_error *err);
-    int (*search)(void *impl, const char *query, const char *normalized_query, size_t limit,
+    int (*search)(void *impl, const jk_search_word *words, size_t count, size_t limit,
                   jk_search_fn fn, void *ctx, jk_error *err);
     int (*stats)(void *impl, jk_store_stats *out, jk_error *err);
     int (*count_by)(void *impl, const char *what, jk_count_fn fn, void *ctx, jk_error *err);

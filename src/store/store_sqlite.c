@@ -97,6 +97,7 @@ enum {
     ST_INSERT_ITEM,
     ST_INSERT_FTS,
     ST_UPSERT_DETECTION,
+    ST_INSERT_INDICATOR,
     ST_RUN_START,
     ST_RUN_FINISH,
     ST_SEARCH_FTS,
@@ -136,10 +137,12 @@ static const char *const statements[ST_COUNT] = {
     [ST_SEARCH_FTS] =
         "SELECT i.id, i.platform, i.external_id, i.url, i.posted_at, i.text FROM items_fts f"
         " JOIN items i ON i.id = f.rowid WHERE items_fts MATCH ?1"
-        " ORDER BY i.id DESC LIMIT ?2",
+        " ORDER BY f.rowid DESC LIMIT ?2", /* FTS5 walks rowids backwards: no sort */
     [ST_SEARCH_LIKE] =
         "SELECT id, platform, external_id, url, posted_at, text FROM items"
         " WHERE instr(text, ?1) > 0 ORDER BY id DESC LIMIT ?2",
+    [ST_INSERT_INDICATOR] = "INSERT INTO indicators (item_id, type, value, span_start, span_end)"
+                            " VALUES (?1, ?2, ?3, ?4, ?5)",
     [ST_COUNT_ITEMS] = "SELECT count(*) FROM items",
     [ST_COUNT_HIT] = "SELECT count(DISTINCT item_id) FROM detections",
     [ST_COUNT_CATEGORY] =
@@ -377,6 +380,19 @@ static int sqlite_add_detection(void *impl, int64_t item_id, const jk_hit *hit,
     return run_step(s, st, err, "storing a detection");
 }
 
+static int sqlite_add_indicator(void *impl, int64_t item_id, const char *type, const char *value,
+                                size_t start, size_t end, jk_error *err)
+{
+    sqlite_store *s = impl;
+    sqlite3_stmt *st = stmt(s, ST_INSERT_INDICATOR);
+    sqlite3_bind_int64(st, 1, item_id);
+    bind_text(st, 2, type);
+    bind_text(st, 3, value);
+    sqlite3_bind_int64(st, 4, (sqlite3_int64)start);
+    sqlite3_bind_int64(st, 5, (sqlite3_int64)end);
+    return run_step(s, st, err, "storing an indicator");
+}
+
 static int sqlite_run_start(void *impl, const char *what, int64_t *run_id, jk_error *err)
 {
     sqlite_store *s = impl;
@@ -423,26 +439,43 @@ static size_t utf8_chars(const char *s)
     return n;
 }
 
-static int sqlite_search(void *impl, const char *query, const char *normalized_query,
-                         size_t limit, jk_search_fn fn, void *ctx, jk_error *err)
+static const char *word_text(const jk_search_word *w)
+{
+    return w->normalized && *w->normalized ? w->normalized : w->original;
+}
+
+static int sqlite_search(void *impl, const jk_search_word *words, size_t count, size_t limit,
+                         jk_search_fn fn, void *ctx, jk_error *err)
 {
     sqlite_store *s = impl;
     sqlite3_stmt *st;
     jk_buf match;
     jk_buf_init(&match, 0);
-    const char *q = normalized_query && *normalized_query ? normalized_query : query;
-    if (utf8_chars(q) >= 3) {
-        /* trigrams need three characters */
-        fts_phrase(&match, "norm", q);
+    /* Words of three characters or more go to the trigram index, ANDed;
+     * shorter ones (trigrams need three) are checked on each row's text. */
+    size_t indexed = 0, first_short = count;
+    for (size_t i = 0; i < count; i++) {
+        if (utf8_chars(word_text(&words[i])) >= 3) {
+            if (indexed++)
+                jk_buf_puts(&match, " AND ");
+            fts_phrase(&match, "norm", word_text(&words[i]));
+        } else if (first_short == count) {
+            first_short = i;
+        }
+    }
+    bool filtered = indexed + (indexed ? 0 : 1) < count;
+    if (indexed) {
         st = stmt(s, ST_SEARCH_FTS);
         sqlite3_bind_text(st, 1, match.data, (int)match.len, SQLITE_TRANSIENT);
     } else {
         st = stmt(s, ST_SEARCH_LIKE);
-        bind_text(st, 1, query);
+        bind_text(st, 1, words[first_short].original);
     }
-    sqlite3_bind_int64(st, 2, (sqlite3_int64)limit);
-    int rc = JK_OK, step;
-    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+    /* with words left to check, rows are filtered here: no LIMIT in SQL */
+    sqlite3_bind_int64(st, 2, filtered ? -1 : (sqlite3_int64)limit);
+    int rc = JK_OK, step = SQLITE_DONE;
+    size_t emitted = 0;
+    while (emitted < limit && (step = sqlite3_step(st)) == SQLITE_ROW) {
         jk_search_row row = {
             sqlite3_column_int64(st, 0),
             (const char *)sqlite3_column_text(st, 1),
@@ -452,10 +485,17 @@ static int sqlite_search(void *impl, const char *query, const char *normalized_q
             (const char *)sqlite3_column_text(st, 5),
             (size_t)sqlite3_column_bytes(st, 5),
         };
+        bool all = true;
+        for (size_t i = 0; all && filtered && i < count; i++)
+            if (utf8_chars(word_text(&words[i])) < 3 && row.text)
+                all = strstr(row.text, words[i].original) != NULL;
+        if (!all)
+            continue;
+        emitted++;
         if (fn(ctx, &row))
             break;
     }
-    if (step != SQLITE_ROW && step != SQLITE_DONE)
+    if (emitted < limit && step != SQLITE_ROW && step != SQLITE_DONE)
         rc = db_error(s, err, "searching");
     jk_buf_release(&match);
     sqlite3_reset(st);
@@ -583,6 +623,7 @@ const struct jk_store_ops jk_store_sqlite_ops = {
     .rollback = sqlite_rollback,
     .add_item = sqlite_add_item,
     .add_detection = sqlite_add_detection,
+    .add_indicator = sqlite_add_indicator,
     .run_start = sqlite_run_start,
     .run_finish = sqlite_run_finish,
     .search = sqlite_search,

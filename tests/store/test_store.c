@@ -189,6 +189,21 @@ static void test_search(void **state)
     assert_int_equal(h.count, 1);
     /* nothing found */
     h.count = 0;
+    /* several words: every one must be there; a short word checks the text */
+    jk_search_word both[] = {{"ヤサイ", "やさい"}, {"手押し", "手押し"}};
+    h.count = 0;
+    assert_int_equal(jk_store_search_words(st, both, 2, 10, collect, &h, &err), 0);
+    assert_int_equal(h.count, 1);
+    assert_int_equal(h.ids[0], a);
+    jk_search_word apart[] = {{"ヤサイ", "やさい"}, {"野菜", "野菜"}};
+    h.count = 0;
+    assert_int_equal(jk_store_search_words(st, apart, 2, 10, collect, &h, &err), 0);
+    assert_int_equal(h.count, 0); /* each word is stored, never in one post */
+    jk_search_word short_word[] = {{"手押し", "手押し"}, {"ﾔｻ", "やさ"}};
+    h.count = 0;
+    assert_int_equal(jk_store_search_words(st, short_word, 2, 10, collect, &h, &err), 0);
+    assert_int_equal(h.count, 1);
+    h.count = 0;
     assert_int_equal(jk_store_search(st, "存在しない語", "存在しない語", 10, collect, &h, &err), 0);
     assert_int_equal(h.count, 0);
     jk_store_close(st);

@@ -17,6 +17,8 @@ static const jk_collector collectors[] = {
      "            tag, other text = notes search (token: $JUNKAI_MISSKEY_TOKEN)", 0},
     {"web", jk_collect_web, "a web page or bulletin-board thread URL (5ch/2ch threads are split into\n"
      "            posts; robots.txt is honoured)", 0},
+    {"x", jk_collect_x, "the X API v2 base URL (https://api.x.com); --query: the recent search (required;\n"
+     "            token: $JUNKAI_X_BEARER_TOKEN or x_bearer_token in junkai.yaml)", 0},
 };
 
 const jk_collector *jk_collectors(size_t *count)

@@ -82,5 +82,9 @@ int jk_collect_feed(jk_collect_ctx *ctx, const jk_source *src, jk_error *err);
  * collect_mastodon.c and collect_misskey.c. */
 int jk_collect_mastodon(jk_collect_ctx *ctx, const jk_source *src, jk_error *err);
 int jk_collect_misskey(jk_collect_ctx *ctx, const jk_source *src, jk_error *err);
+/* X API v2 recent search (target: the API base URL; query: the search;
+ * bearer token from JUNKAI_X_BEARER_TOKEN), cursor {"since_id":…} with
+ * paging and rate-limit state (collect_x.c). */
+int jk_collect_x(jk_collect_ctx *ctx, const jk_source *src, jk_error *err);
 
 #endif

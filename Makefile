@@ -1,6 +1,7 @@
 # junkai — convenience targets over CMake/CTest (see README.md).
 #   make          build (build/junkai)
-#   make demo     install dependencies, build, scan the bundled sample posts
+#   make demo     install dependencies, build, patrol the bundled demo sources
+#                 served on loopback (demo/run.sh) into ./demo-data
 #   make check    install dependencies, build and run every test: the
 #                 sanitizer build (ASan+UBSan) and short fuzz runs first,
 #                 then the full suite of the release build (its ctest summary
@@ -24,9 +25,7 @@ build:
 	@cmake --build build -j$(JOBS)
 
 demo: deps build
-	@echo "== junkai scan samples/posts.jsonl (shipped rule packs) =="
-	@./build/junkai scan --format text --stats samples/posts.jsonl; \
-	  rc=$$?; [ $$rc -le 1 ] || exit $$rc
+	@./demo/run.sh demo-data
 
 test: build
 	@cd build && ctest --output-on-failure -j$(JOBS)

@@ -122,6 +122,10 @@ int cmd_source(int argc, char **argv)
             jk_cli_error("unknown source kind \"%s\" (see junkai source --help)", rest[0]);
             return JK_EXIT_ERROR;
         }
+        if (strcmp(rest[0], "x") == 0 && (!src.query || !*src.query)) {
+            jk_cli_error("an x source needs --query (the recent search to run)");
+            return JK_EXIT_ERROR;
+        }
         src.kind = rest[0];
         src.name = rest[1];
         src.target = rest[2];

@@ -16,7 +16,7 @@ PACKAGES="
   build-essential cmake pkgconf clang llvm libclang-rt-14-dev
   $HS libutf8proc-dev libyaml-dev libjansson-dev libcmocka-dev
   libsqlite3-dev libsodium-dev libcsv-dev libcurl4-openssl-dev libxml2-dev
-  libpsl-dev publicsuffix libidn2-dev
+  libpsl-dev publicsuffix libidn2-dev libmicrohttpd-dev wrk
   icu-devtools ripgrep grep manpages-ja python3
 "
 

@@ -149,6 +149,169 @@ int jk_store_source_rm(jk_store *st, const char *name, jk_error *err);
 int jk_store_source_state(jk_store *st, int64_t id, const char *state, int64_t finished_unix,
                           jk_error *err);
 
+/* ---- Review workbench: accounts, sessions, decisions, the ranked queue
+ * and the hash-chained audit log (the server's half of the store). ---- */
+
+/* An account. Strings are borrowed for the duration of the callback. */
+typedef struct jk_user {
+    int64_t id;
+    const char *name;
+    const char *role;          /* "patroller" | "supervisor" | "admin" */
+    const char *password_hash; /* libsodium crypto_pwhash_str (argon2id) */
+    bool disabled;
+    const char *created_at;
+} jk_user;
+typedef int (*jk_user_fn)(void *ctx, const jk_user *user);
+
+/* Add an account; JK_EINVAL when the name is taken or the role unknown. */
+int jk_store_user_add(jk_store *st, const char *name, const char *role,
+                      const char *password_hash, int64_t *id, jk_error *err);
+/* Call fn once with the account named `name`; JK_ENOTFOUND when none. */
+int jk_store_user_get(jk_store *st, const char *name, jk_user_fn fn, void *ctx, jk_error *err);
+int jk_store_user_list(jk_store *st, jk_user_fn fn, void *ctx, jk_error *err);
+/* Replace a password hash; the account's sessions end. JK_ENOTFOUND. */
+int jk_store_user_set_password(jk_store *st, const char *name, const char *password_hash,
+                               jk_error *err);
+/* Disable an account and end its sessions. JK_ENOTFOUND. */
+int jk_store_user_disable(jk_store *st, const char *name, jk_error *err);
+
+/* Sessions are stored by the SHA-256 (hex) of their id, never the id. */
+typedef struct jk_session {
+    const char *csrf;
+    int64_t expires_unix;
+    jk_user user;
+} jk_session;
+typedef int (*jk_session_fn)(void *ctx, const jk_session *session);
+/* Store a session; expired sessions are purged on the way. */
+int jk_store_session_add(jk_store *st, const char *id_hash, int64_t user_id, const char *csrf,
+                         int64_t expires_unix, jk_error *err);
+/* Call fn with the live session: JK_ENOTFOUND when there is none, it has
+ * expired at now_unix, or its account is disabled. */
+int jk_store_session_get(jk_store *st, const char *id_hash, int64_t now_unix, jk_session_fn fn,
+                         void *ctx, jk_error *err);
+int jk_store_session_delete(jk_store *st, const char *id_hash, jk_error *err);
+
+/* An item as the review queue shows it; score is its highest detection
+ * score, status "pending" (no decision yet), "confirmed" or "dismissed". */
+typedef struct jk_review_item {
+    int64_t id;
+    const char *platform;
+    const char *external_id;
+    const char *url;
+    const char *author;
+    const char *posted_at;
+    const char *fetched_at;
+    const char *text;
+    size_t text_len;
+    double score;
+    const char *status;
+    int64_t source_id; /* 0 = none */
+} jk_review_item;
+typedef int (*jk_review_item_fn)(void *ctx, const jk_review_item *item);
+
+/* Queue filters; NULL / 0 mean "any". since/until are ISO 8601 dates or
+ * times compared with the item's posting time (its fetch time when the
+ * posting time is unknown), in UTC. */
+typedef struct jk_queue_filter {
+    const char *status; /* NULL = "pending" */
+    const char *category;
+    const char *source; /* a source's name */
+    const char *platform;
+    const char *since;
+    const char *until;
+    double min_score;
+    size_t limit;
+    size_t offset;
+} jk_queue_filter;
+
+/* Items with detections, highest score first, then the most recent, from
+ * an index (no scan of the items). Calls fn per item. */
+int jk_store_queue(jk_store *st, const jk_queue_filter *filter, jk_review_item_fn fn, void *ctx,
+                   jk_error *err);
+/* One item with its review status (an item without detections is
+ * "unscored" with score 0); JK_ENOTFOUND. */
+int jk_store_item_get(jk_store *st, int64_t id, jk_review_item_fn fn, void *ctx, jk_error *err);
+
+typedef struct jk_detection_row {
+    const char *rule_id;
+    const char *category;
+    double score;
+    const char *spans_json; /* [[start,end],…] byte offsets in the text */
+    const char *pack_version;
+} jk_detection_row;
+typedef int (*jk_detection_fn)(void *ctx, const jk_detection_row *row);
+/* An item's detections, highest score first. */
+int jk_store_item_detections(jk_store *st, int64_t item_id, jk_detection_fn fn, void *ctx,
+                             jk_error *err);
+
+typedef struct jk_indicator_row {
+    const char *type;
+    const char *value;
+    int64_t start, end;
+} jk_indicator_row;
+typedef int (*jk_indicator_fn)(void *ctx, const jk_indicator_row *row);
+int jk_store_item_indicators(jk_store *st, int64_t item_id, jk_indicator_fn fn, void *ctx,
+                             jk_error *err);
+
+typedef struct jk_decision_row {
+    const char *decision; /* "confirm" | "dismiss" */
+    const char *category;
+    const char *reason;
+    const char *user;
+    const char *at;
+} jk_decision_row;
+typedef int (*jk_decision_fn)(void *ctx, const jk_decision_row *row);
+/* Record a person's decision on an item (the latest one counts); the item
+ * leaves the pending queue. JK_ENOTFOUND when there is no such item. */
+int jk_store_decision_add(jk_store *st, int64_t item_id, const jk_decision_row *decision,
+                          jk_error *err);
+/* An item's decisions, oldest first. */
+int jk_store_item_decisions(jk_store *st, int64_t item_id, jk_decision_fn fn, void *ctx,
+                            jk_error *err);
+
+/* Found / confirmed / dismissed items per detection category and month
+ * (YYYY-MM of the posting time). */
+typedef struct jk_review_count {
+    const char *category;
+    const char *month;
+    long found, confirmed, dismissed;
+} jk_review_count;
+typedef int (*jk_review_count_fn)(void *ctx, const jk_review_count *row);
+int jk_store_review_stats(jk_store *st, jk_review_count_fn fn, void *ctx, jk_error *err);
+
+/* The audit log: append-only, each entry's hash is SHA-256 over the
+ * previous entry's hash (hex) followed by the entry's canonical encoding
+ * (jk_audit_hash), so changing, removing or reordering an entry breaks
+ * every later link. detail is JSON text ("" or NULL for none). */
+typedef struct jk_audit_entry {
+    int64_t id;
+    const char *at; /* UTC, YYYY-MM-DDTHH:MM:SSZ */
+    const char *user;
+    const char *action;
+    const char *target;
+    const char *detail;
+    const char *prev_hash; /* 64 hex digits; all zeros before the first */
+    const char *hash;
+} jk_audit_entry;
+typedef int (*jk_audit_fn)(void *ctx, const jk_audit_entry *entry);
+
+/* The hash of an entry from its prev_hash, id, at, user, action, target
+ * and detail: hex SHA-256 of prev_hash || "junkai-audit-1" and each field
+ * as "\n" LENGTH ":" BYTES (NULL as empty). out gets 64 hex digits + NUL. */
+void jk_audit_hash(const jk_audit_entry *entry, char out[65]);
+/* Append an entry, chained to the last one. Call inside a batch
+ * (jk_store_begin) so the write it records and the entry commit together
+ * and no other writer can interleave. */
+int jk_store_audit_append(jk_store *st, const char *user, const char *action, const char *target,
+                          const char *detail, jk_error *err);
+/* Entries newest first. */
+int jk_store_audit_list(jk_store *st, size_t limit, size_t offset, jk_audit_fn fn, void *ctx,
+                        jk_error *err);
+/* Walk the chain from the first entry. JK_OK when every link holds
+ * (*checked = entries walked); else JK_EPARSE, *bad_id = the first entry
+ * that does not verify and err says why. */
+int jk_store_audit_verify(jk_store *st, long *checked, int64_t *bad_id, jk_error *err);
+
 #ifdef __cplusplus
 }
 #endif

@@ -19,6 +19,9 @@ static const jk_command commands[] = {
     {"patrol", cmd_patrol, "run due sources through their collectors into the store"},
     {"tip", cmd_tip, "register a citizen's tip (a URL and a note) as an item"},
     {"extract", cmd_extract, "print the indicators (URLs, phones, IDs, wallets…) in posts"},
+    {"serve", cmd_serve, "serve the review workbench (JSON API and web UI) on loopback"},
+    {"user", cmd_user, "add, list and disable the workbench's accounts"},
+    {"verify", cmd_verify, "check the audit log's hash chain"},
 };
 
 static void usage(FILE *to)

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "alloc.h"
 #include "buf.h"
@@ -169,4 +170,230 @@ int jk_store_source_state(jk_store *st, int64_t id, const char *state, int64_t n
                           jk_error *err)
 {
     return st->ops->source_state(st->impl, id, state, now_unix, err);
+}
+
+/* ---- Review workbench: accounts, sessions, queue, decisions, audit ---- */
+
+static bool known_role(const char *role)
+{
+    return role && (strcmp(role, "patroller") == 0 || strcmp(role, "supervisor") == 0 ||
+                    strcmp(role, "admin") == 0);
+}
+
+int jk_store_user_add(jk_store *st, const char *name, const char *role,
+                      const char *password_hash, int64_t *id, jk_error *err)
+{
+    if (!name || !name[0] || !password_hash)
+        return jk_error_set(err, JK_EINVAL, "an account needs a name and a password");
+    if (!known_role(role))
+        return jk_error_set(err, JK_EINVAL,
+                            "unknown role \"%s\" (patroller, supervisor or admin)",
+                            role ? role : "");
+    return st->ops->user_add(st->impl, name, role, password_hash, id, err);
+}
+
+int jk_store_user_get(jk_store *st, const char *name, jk_user_fn fn, void *ctx, jk_error *err)
+{
+    return st->ops->user_get(st->impl, name, fn, ctx, err);
+}
+
+int jk_store_user_list(jk_store *st, jk_user_fn fn, void *ctx, jk_error *err)
+{
+    return st->ops->user_list(st->impl, fn, ctx, err);
+}
+
+int jk_store_user_set_password(jk_store *st, const char *name, const char *password_hash,
+                               jk_error *err)
+{
+    return st->ops->user_set_password(st->impl, name, password_hash, err);
+}
+
+int jk_store_user_disable(jk_store *st, const char *name, jk_error *err)
+{
+    return st->ops->user_disable(st->impl, name, err);
+}
+
+int jk_store_session_add(jk_store *st, const char *id_hash, int64_t user_id, const char *csrf,
+                         int64_t expires_unix, jk_error *err)
+{
+    return st->ops->session_add(st->impl, id_hash, user_id, csrf, expires_unix, err);
+}
+
+int jk_store_session_get(jk_store *st, const char *id_hash, int64_t now_unix, jk_session_fn fn,
+                         void *ctx, jk_error *err)
+{
+    return st->ops->session_get(st->impl, id_hash, now_unix, fn, ctx, err);
+}
+
+int jk_store_session_delete(jk_store *st, const char *id_hash, jk_error *err)
+{
+    return st->ops->session_delete(st->impl, id_hash, err);
+}
+
+int jk_store_queue(jk_store *st, const jk_queue_filter *filter, jk_review_item_fn fn, void *ctx,
+                   jk_error *err)
+{
+    return st->ops->queue(st->impl, filter, fn, ctx, err);
+}
+
+int jk_store_item_get(jk_store *st, int64_t id, jk_review_item_fn fn, void *ctx, jk_error *err)
+{
+    return st->ops->item_get(st->impl, id, fn, ctx, err);
+}
+
+int jk_store_item_detections(jk_store *st, int64_t item_id, jk_detection_fn fn, void *ctx,
+                             jk_error *err)
+{
+    return st->ops->item_detections(st->impl, item_id, fn, ctx, err);
+}
+
+int jk_store_item_indicators(jk_store *st, int64_t item_id, jk_indicator_fn fn, void *ctx,
+                             jk_error *err)
+{
+    return st->ops->item_indicators(st->impl, item_id, fn, ctx, err);
+}
+
+int jk_store_decision_add(jk_store *st, int64_t item_id, const jk_decision_row *decision,
+                          jk_error *err)
+{
+    if (!decision->decision || (strcmp(decision->decision, "confirm") != 0 &&
+                                strcmp(decision->decision, "dismiss") != 0))
+        return jk_error_set(err, JK_EINVAL, "a decision is \"confirm\" or \"dismiss\"");
+    if (!decision->user || !decision->user[0])
+        return jk_error_set(err, JK_EINVAL, "a decision needs the user who made it");
+    return st->ops->decision_add(st->impl, item_id, decision, err);
+}
+
+int jk_store_item_decisions(jk_store *st, int64_t item_id, jk_decision_fn fn, void *ctx,
+                            jk_error *err)
+{
+    return st->ops->item_decisions(st->impl, item_id, fn, ctx, err);
+}
+
+int jk_store_review_stats(jk_store *st, jk_review_count_fn fn, void *ctx, jk_error *err)
+{
+    return st->ops->review_stats(st->impl, fn, ctx, err);
+}
+
+static void audit_field(crypto_hash_sha256_state *h, const char *s)
+{
+    size_t len = s ? strlen(s) : 0;
+    char head[32];
+    int n = snprintf(head, sizeof head, "\n%zu:", len);
+    crypto_hash_sha256_update(h, (const unsigned char *)head, (unsigned long long)n);
+    if (len)
+        crypto_hash_sha256_update(h, (const unsigned char *)s, len);
+}
+
+void jk_audit_hash(const jk_audit_entry *e, char out[65])
+{
+    static const char zeros[65] =
+        "0000000000000000000000000000000000000000000000000000000000000000";
+    static const char tag[] = "junkai-audit-1";
+    const char *prev = e->prev_hash ? e->prev_hash : zeros;
+    char id[24];
+    snprintf(id, sizeof id, "%lld", (long long)e->id);
+    crypto_hash_sha256_state h;
+    crypto_hash_sha256_init(&h);
+    crypto_hash_sha256_update(&h, (const unsigned char *)prev, strlen(prev));
+    crypto_hash_sha256_update(&h, (const unsigned char *)tag, sizeof tag - 1);
+    audit_field(&h, id);
+    audit_field(&h, e->at);
+    audit_field(&h, e->user);
+    audit_field(&h, e->action);
+    audit_field(&h, e->target);
+    audit_field(&h, e->detail);
+    unsigned char digest[crypto_hash_sha256_BYTES];
+    crypto_hash_sha256_final(&h, digest);
+    sodium_bin2hex(out, 65, digest, sizeof digest);
+}
+
+int jk_store_audit_append(jk_store *st, const char *user, const char *action, const char *target,
+                          const char *detail, jk_error *err)
+{
+    if (!user || !action)
+        return jk_error_set(err, JK_EINVAL, "an audit entry needs a user and an action");
+    int64_t last_id;
+    char prev[65];
+    int rc = st->ops->audit_last(st->impl, &last_id, prev, err);
+    if (rc)
+        return rc;
+    /* The time is fixed here, not by the database, so the hash covers
+     * exactly the text that is stored. */
+    char at[32];
+    time_t now = time(NULL);
+    struct tm tm;
+    gmtime_r(&now, &tm);
+    strftime(at, sizeof at, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    jk_audit_entry e = {last_id + 1, at, user, action, target ? target : "",
+                        detail ? detail : "", prev, NULL};
+    char hash[65];
+    jk_audit_hash(&e, hash);
+    e.hash = hash;
+    return st->ops->audit_insert(st->impl, &e, err);
+}
+
+int jk_store_audit_list(jk_store *st, size_t limit, size_t offset, jk_audit_fn fn, void *ctx,
+                        jk_error *err)
+{
+    return st->ops->audit_walk(st->impl, false, limit, offset, fn, ctx, err);
+}
+
+typedef struct audit_check {
+    char expected_prev[65];
+    int64_t expected_id;
+    long checked;
+    int64_t bad_id;
+    jk_error *err;
+} audit_check;
+
+static int audit_check_one(void *p, const jk_audit_entry *e)
+{
+    audit_check *c = p;
+    if (e->id != c->expected_id || !e->prev_hash || strcmp(e->prev_hash, c->expected_prev) != 0) {
+        c->bad_id = e->id;
+        if (e->id != c->expected_id)
+            jk_error_set(c->err, JK_EPARSE,
+                         "audit entry %lld: expected entry %lld here (an entry was removed or "
+                         "renumbered)",
+                         (long long)e->id, (long long)c->expected_id);
+        else
+            jk_error_set(c->err, JK_EPARSE,
+                         "audit entry %lld: its previous hash does not match entry %lld's hash",
+                         (long long)e->id, (long long)(e->id - 1));
+        return 1;
+    }
+    char hash[65];
+    jk_audit_hash(e, hash);
+    if (!e->hash || strlen(e->hash) != 64 || sodium_memcmp(hash, e->hash, 64) != 0) {
+        c->bad_id = e->id;
+        jk_error_set(c->err, JK_EPARSE,
+                     "audit entry %lld: its contents do not match its hash (changed after it "
+                     "was written)",
+                     (long long)e->id);
+        return 1;
+    }
+    memcpy(c->expected_prev, e->hash, 65);
+    c->expected_id++;
+    c->checked++;
+    return 0;
+}
+
+int jk_store_audit_verify(jk_store *st, long *checked, int64_t *bad_id, jk_error *err)
+{
+    audit_check c;
+    memset(c.expected_prev, '0', 64);
+    c.expected_prev[64] = '\0';
+    c.expected_id = 1;
+    c.checked = 0;
+    c.bad_id = 0;
+    c.err = err;
+    int rc = st->ops->audit_walk(st->impl, true, 0, 0, audit_check_one, &c, err);
+    if (checked)
+        *checked = c.checked;
+    if (bad_id)
+        *bad_id = c.bad_id;
+    if (rc)
+        return rc;
+    return c.bad_id ? JK_EPARSE : JK_OK;
 }

@@ -34,6 +34,37 @@ struct jk_store_ops {
     int (*source_rm)(void *impl, const char *name, jk_error *err);
     int (*source_state)(void *impl, int64_t id, const char *state, int64_t now_unix,
                         jk_error *err);
+    /* review workbench (accounts, sessions, queue, decisions, audit) */
+    int (*user_add)(void *impl, const char *name, const char *role, const char *password_hash,
+                    int64_t *id, jk_error *err);
+    int (*user_get)(void *impl, const char *name, jk_user_fn fn, void *ctx, jk_error *err);
+    int (*user_list)(void *impl, jk_user_fn fn, void *ctx, jk_error *err);
+    int (*user_set_password)(void *impl, const char *name, const char *password_hash,
+                             jk_error *err);
+    int (*user_disable)(void *impl, const char *name, jk_error *err);
+    int (*session_add)(void *impl, const char *id_hash, int64_t user_id, const char *csrf,
+                       int64_t expires_unix, jk_error *err);
+    int (*session_get)(void *impl, const char *id_hash, int64_t now_unix, jk_session_fn fn,
+                       void *ctx, jk_error *err);
+    int (*session_delete)(void *impl, const char *id_hash, jk_error *err);
+    int (*queue)(void *impl, const jk_queue_filter *filter, jk_review_item_fn fn, void *ctx,
+                 jk_error *err);
+    int (*item_get)(void *impl, int64_t id, jk_review_item_fn fn, void *ctx, jk_error *err);
+    int (*item_detections)(void *impl, int64_t item_id, jk_detection_fn fn, void *ctx,
+                           jk_error *err);
+    int (*item_indicators)(void *impl, int64_t item_id, jk_indicator_fn fn, void *ctx,
+                           jk_error *err);
+    int (*decision_add)(void *impl, int64_t item_id, const jk_decision_row *decision,
+                        jk_error *err);
+    int (*item_decisions)(void *impl, int64_t item_id, jk_decision_fn fn, void *ctx,
+                          jk_error *err);
+    int (*review_stats)(void *impl, jk_review_count_fn fn, void *ctx, jk_error *err);
+    /* the last entry's id and hash (0 and 64 zeros when the log is empty) */
+    int (*audit_last)(void *impl, int64_t *id, char hash[65], jk_error *err);
+    int (*audit_insert)(void *impl, const jk_audit_entry *entry, jk_error *err);
+    /* oldest first when ascending, else newest first; limit 0 = all */
+    int (*audit_walk)(void *impl, bool ascending, size_t limit, size_t offset, jk_audit_fn fn,
+                      void *ctx, jk_error *err);
 };
 
 extern const struct jk_store_ops jk_store_sqlite_ops;

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "alloc.h"
 #include "buf.h"
@@ -86,6 +87,77 @@ static const char *const migrations[] = {
      * search still reads a bounded number of segments. */
     "INSERT INTO items_fts (items_fts, rank) VALUES ('automerge', 16);"
     "INSERT INTO items_fts (items_fts, rank) VALUES ('crisismerge', 64);",
+    /* review workbench: accounts, sessions, decisions, the hash-chained
+     * audit log, and review_queue: one row per item with detections (its
+     * highest score, its time, its review status), kept by triggers so
+     * every writer maintains it, and indexed in the queue's order so a
+     * page of the queue reads a page of the index, never the items. */
+    "CREATE TABLE users ("
+    "  id INTEGER PRIMARY KEY,"
+    "  name TEXT NOT NULL UNIQUE,"
+    "  role TEXT NOT NULL CHECK (role IN ('patroller', 'supervisor', 'admin')),"
+    "  password_hash TEXT NOT NULL,"
+    "  disabled INTEGER NOT NULL DEFAULT 0,"
+    "  created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ','now')));"
+    "CREATE TABLE sessions ("
+    "  id_hash TEXT PRIMARY KEY,"
+    "  user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,"
+    "  csrf TEXT NOT NULL,"
+    "  expires_unix INTEGER NOT NULL,"
+    "  created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ','now')));"
+    "CREATE INDEX sessions_user ON sessions(user_id);"
+    "CREATE TABLE decisions ("
+    "  id INTEGER PRIMARY KEY,"
+    "  item_id INTEGER NOT NULL REFERENCES items(id) ON DELETE CASCADE,"
+    "  decision TEXT NOT NULL CHECK (decision IN ('confirm', 'dismiss')),"
+    "  category TEXT,"
+    "  reason TEXT,"
+    "  user TEXT NOT NULL,"
+    "  at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ','now')));"
+    "CREATE INDEX decisions_item ON decisions(item_id);"
+    "CREATE TABLE audit ("
+    "  id INTEGER PRIMARY KEY,"
+    "  at TEXT NOT NULL,"
+    "  user TEXT NOT NULL,"
+    "  action TEXT NOT NULL,"
+    "  target TEXT NOT NULL DEFAULT '',"
+    "  detail TEXT NOT NULL DEFAULT '',"
+    "  prev_hash TEXT NOT NULL,"
+    "  hash TEXT NOT NULL);"
+    /* append-only for junkai itself; the hash chain catches anyone else */
+    "CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit"
+    "  BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;"
+    "CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit"
+    "  BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;"
+    "CREATE TABLE review_queue ("
+    "  item_id INTEGER PRIMARY KEY REFERENCES items(id) ON DELETE CASCADE,"
+    "  score REAL NOT NULL,"
+    "  at TEXT NOT NULL,"
+    "  status TEXT NOT NULL DEFAULT 'pending');"
+    "CREATE INDEX review_queue_rank ON review_queue(status, score DESC, at DESC, item_id DESC);"
+    "CREATE INDEX IF NOT EXISTS indicators_item ON indicators(item_id);"
+    "INSERT INTO review_queue (item_id, score, at)"
+    "  SELECT d.item_id, max(d.score),"
+    "         coalesce(strftime('%Y-%m-%dT%H:%M:%SZ', i.posted_at), i.fetched_at)"
+    "  FROM detections d JOIN items i ON i.id = d.item_id GROUP BY d.item_id;"
+    "CREATE TRIGGER review_queue_detection AFTER INSERT ON detections BEGIN"
+    "  INSERT OR IGNORE INTO review_queue (item_id, score, at)"
+    "    SELECT NEW.item_id, NEW.score,"
+    "           coalesce(strftime('%Y-%m-%dT%H:%M:%SZ', posted_at), fetched_at)"
+    "    FROM items WHERE id = NEW.item_id;"
+    "  UPDATE review_queue SET score = NEW.score"
+    "    WHERE item_id = NEW.item_id AND score < NEW.score;"
+    "END;"
+    "CREATE TRIGGER review_queue_rescore AFTER UPDATE OF score ON detections BEGIN"
+    "  UPDATE review_queue SET score ="
+    "    (SELECT max(score) FROM detections WHERE item_id = NEW.item_id)"
+    "    WHERE item_id = NEW.item_id;"
+    "END;"
+    "CREATE TRIGGER review_queue_decision AFTER INSERT ON decisions BEGIN"
+    "  UPDATE review_queue SET status ="
+    "    CASE NEW.decision WHEN 'confirm' THEN 'confirmed' ELSE 'dismissed' END"
+    "    WHERE item_id = NEW.item_id;"
+    "END;",
 };
 
 enum {
@@ -170,9 +242,100 @@ static const char *const statements[ST_COUNT] = {
         " last_run_unix = CASE WHEN ?3 != 0 THEN ?3 ELSE last_run_unix END WHERE id = ?1",
 };
 
+/* The review workbench's statements (accounts, sessions, queue, audit). */
+enum {
+    RV_USER_ADD,
+    RV_USER_GET,
+    RV_USER_LIST,
+    RV_USER_PASSWD,
+    RV_USER_DISABLE,
+    RV_USER_SESSIONS_END,
+    RV_SESSION_PURGE,
+    RV_SESSION_ADD,
+    RV_SESSION_GET,
+    RV_SESSION_DELETE,
+    RV_QUEUE,
+    RV_ITEM_GET,
+    RV_ITEM_EXISTS,
+    RV_DETECTIONS,
+    RV_INDICATORS,
+    RV_DECISION_ADD,
+    RV_DECISIONS,
+    RV_STATS,
+    RV_AUDIT_LAST,
+    RV_AUDIT_INSERT,
+    RV_AUDIT_ASC,
+    RV_AUDIT_DESC,
+    RV_COUNT
+};
+
+#define RV_ITEM_COLUMNS                                                                       \
+    "i.id, i.platform, i.external_id, i.url, i.author, i.posted_at, i.fetched_at, i.text"
+#define RV_UTC "'%Y-%m-%dT%H:%M:%SZ'"
+
+static const char *const review_statements[RV_COUNT] = {
+    [RV_USER_ADD] = "INSERT INTO users (name, role, password_hash) VALUES (?1, ?2, ?3)",
+    [RV_USER_GET] = "SELECT id, name, role, password_hash, disabled, created_at FROM users"
+                    " WHERE name = ?1",
+    [RV_USER_LIST] = "SELECT id, name, role, password_hash, disabled, created_at FROM users"
+                     " ORDER BY name",
+    [RV_USER_PASSWD] = "UPDATE users SET password_hash = ?2 WHERE name = ?1",
+    [RV_USER_DISABLE] = "UPDATE users SET disabled = 1 WHERE name = ?1",
+    [RV_USER_SESSIONS_END] =
+        "DELETE FROM sessions WHERE user_id = (SELECT id FROM users WHERE name = ?1)",
+    [RV_SESSION_PURGE] = "DELETE FROM sessions WHERE expires_unix <= ?1",
+    [RV_SESSION_ADD] =
+        "INSERT INTO sessions (id_hash, user_id, csrf, expires_unix) VALUES (?1, ?2, ?3, ?4)",
+    [RV_SESSION_GET] =
+        "SELECT s.csrf, s.expires_unix, u.id, u.name, u.role, u.password_hash, u.disabled,"
+        " u.created_at FROM sessions s JOIN users u ON u.id = s.user_id"
+        " WHERE s.id_hash = ?1 AND s.expires_unix > ?2 AND u.disabled = 0",
+    [RV_SESSION_DELETE] = "DELETE FROM sessions WHERE id_hash = ?1",
+    /* walks review_queue_rank in order: status is fixed, score and time
+     * descend with the index, so LIMIT stops the walk early */
+    [RV_QUEUE] =
+        "SELECT " RV_ITEM_COLUMNS ", q.score, q.status, i.source_id"
+        " FROM review_queue q JOIN items i ON i.id = q.item_id"
+        " WHERE q.status = ?1 AND q.score >= ?2"
+        " AND (?3 IS NULL OR EXISTS (SELECT 1 FROM detections d"
+        "      WHERE d.item_id = q.item_id AND d.category = ?3))"
+        " AND (?4 IS NULL OR i.source_id = (SELECT id FROM sources WHERE name = ?4))"
+        " AND (?5 IS NULL OR i.platform = ?5)"
+        " AND (?6 IS NULL OR q.at >= strftime(" RV_UTC ", ?6))"
+        " AND (?7 IS NULL OR q.at < strftime(" RV_UTC ", ?7))"
+        " ORDER BY q.score DESC, q.at DESC, q.item_id DESC LIMIT ?8 OFFSET ?9",
+    [RV_ITEM_GET] =
+        "SELECT " RV_ITEM_COLUMNS ", coalesce(q.score, 0), coalesce(q.status, 'unscored'),"
+        " i.source_id FROM items i LEFT JOIN review_queue q ON q.item_id = i.id WHERE i.id = ?1",
+    [RV_ITEM_EXISTS] = "SELECT 1 FROM items WHERE id = ?1",
+    [RV_DETECTIONS] = "SELECT rule_id, category, score, spans, pack_version FROM detections"
+                      " WHERE item_id = ?1 ORDER BY score DESC, rule_id",
+    [RV_INDICATORS] = "SELECT type, value, span_start, span_end FROM indicators"
+                      " WHERE item_id = ?1 ORDER BY span_start, id",
+    [RV_DECISION_ADD] = "INSERT INTO decisions (item_id, decision, category, reason, user)"
+                        " VALUES (?1, ?2, ?3, ?4, ?5)",
+    [RV_DECISIONS] = "SELECT decision, category, reason, user, at FROM decisions"
+                     " WHERE item_id = ?1 ORDER BY id",
+    [RV_STATS] =
+        "SELECT d.category, substr(q.at, 1, 7) AS month, count(DISTINCT d.item_id),"
+        " count(DISTINCT CASE WHEN q.status = 'confirmed' THEN d.item_id END),"
+        " count(DISTINCT CASE WHEN q.status = 'dismissed' THEN d.item_id END)"
+        " FROM detections d JOIN review_queue q ON q.item_id = d.item_id"
+        " GROUP BY d.category, month ORDER BY month, d.category",
+    [RV_AUDIT_LAST] = "SELECT id, hash FROM audit ORDER BY id DESC LIMIT 1",
+    [RV_AUDIT_INSERT] =
+        "INSERT INTO audit (id, at, user, action, target, detail, prev_hash, hash)"
+        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+    [RV_AUDIT_ASC] = "SELECT id, at, user, action, target, detail, prev_hash, hash FROM audit"
+                     " ORDER BY id LIMIT ?1 OFFSET ?2",
+    [RV_AUDIT_DESC] = "SELECT id, at, user, action, target, detail, prev_hash, hash FROM audit"
+                      " ORDER BY id DESC LIMIT ?1 OFFSET ?2",
+};
+
 typedef struct sqlite_store {
     sqlite3 *db;
     sqlite3_stmt *stmt[ST_COUNT];
+    sqlite3_stmt *review[RV_COUNT];
     int version;
     char *path;
 } sqlite_store;
@@ -214,6 +377,8 @@ static void sqlite_close(void *impl)
         return;
     for (int i = 0; i < ST_COUNT; i++)
         sqlite3_finalize(s->stmt[i]);
+    for (int i = 0; i < RV_COUNT; i++)
+        sqlite3_finalize(s->review[i]);
     sqlite3_close(s->db);
     free(s->path);
     free(s);
@@ -277,6 +442,12 @@ static int sqlite_open(const char *location, void **impl, jk_error *err)
     for (int i = 0; i < ST_COUNT; i++)
         if (sqlite3_prepare_v3(s->db, statements[i], -1, SQLITE_PREPARE_PERSISTENT, &s->stmt[i],
                                NULL) != SQLITE_OK) {
+            rc = db_error(s, err, "preparing statements");
+            goto fail;
+        }
+    for (int i = 0; i < RV_COUNT; i++)
+        if (sqlite3_prepare_v3(s->db, review_statements[i], -1, SQLITE_PREPARE_PERSISTENT,
+                               &s->review[i], NULL) != SQLITE_OK) {
             rc = db_error(s, err, "preparing statements");
             goto fail;
         }
@@ -613,6 +784,387 @@ static int sqlite_source_state(void *impl, int64_t id, const char *state, int64_
     return run_step(s, st, err, "saving a source's state");
 }
 
+/* ---- Review workbench: accounts, sessions, queue, decisions, audit ---- */
+
+static sqlite3_stmt *rv(sqlite_store *s, int which)
+{
+    sqlite3_stmt *st = s->review[which];
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    return st;
+}
+
+static const char *col_text(sqlite3_stmt *st, int col)
+{
+    return (const char *)sqlite3_column_text(st, col);
+}
+
+/* Step a query to the end, handing each row to emit; stops early when emit
+ * returns non-zero. Resets the statement either way. */
+static int each_row(sqlite_store *s, sqlite3_stmt *st, int (*emit)(sqlite3_stmt *, void *),
+                    void *arg, jk_error *err, const char *what)
+{
+    int step;
+    while ((step = sqlite3_step(st)) == SQLITE_ROW)
+        if (emit(st, arg))
+            break;
+    int rc = step == SQLITE_ROW || step == SQLITE_DONE ? JK_OK : db_error(s, err, what);
+    sqlite3_reset(st);
+    return rc;
+}
+
+typedef struct user_emit {
+    jk_user_fn fn;
+    void *ctx;
+    int rows;
+} user_emit;
+
+static jk_user user_row(sqlite3_stmt *st, int first)
+{
+    jk_user u = {
+        sqlite3_column_int64(st, first),     col_text(st, first + 1),
+        col_text(st, first + 2),             col_text(st, first + 3),
+        sqlite3_column_int(st, first + 4) != 0, col_text(st, first + 5),
+    };
+    return u;
+}
+
+static int emit_user(sqlite3_stmt *st, void *arg)
+{
+    user_emit *e = arg;
+    e->rows++;
+    jk_user u = user_row(st, 0);
+    return e->fn(e->ctx, &u);
+}
+
+static int sqlite_user_add(void *impl, const char *name, const char *role,
+                           const char *password_hash, int64_t *id, jk_error *err)
+{
+    sqlite_store *s = impl;
+    sqlite3_stmt *st = rv(s, RV_USER_ADD);
+    bind_text(st, 1, name);
+    bind_text(st, 2, role);
+    bind_text(st, 3, password_hash);
+    if (sqlite3_step(st) != SQLITE_DONE) {
+        if (sqlite3_extended_errcode(s->db) == SQLITE_CONSTRAINT_UNIQUE)
+            return jk_error_set(err, JK_EINVAL, "an account named \"%s\" already exists", name);
+        return db_error(s, err, "adding an account");
+    }
+    if (id)
+        *id = sqlite3_last_insert_rowid(s->db);
+    return JK_OK;
+}
+
+static int sqlite_user_get(void *impl, const char *name, jk_user_fn fn, void *ctx, jk_error *err)
+{
+    sqlite_store *s = impl;
+    sqlite3_stmt *st = rv(s, RV_USER_GET);
+    bind_text(st, 1, name);
+    user_emit e = {fn, ctx, 0};
+    int rc = each_row(s, st, emit_user, &e, err, "reading an account");
+    if (!rc && e.rows == 0)
+        rc = jk_error_set(err, JK_ENOTFOUND, "no account named \"%s\"", name);
+    return rc;
+}
+
+static int sqlite_user_list(void *impl, jk_user_fn fn, void *ctx, jk_error *err)
+{
+    sqlite_store *s = impl;
+    user_emit e = {fn, ctx, 0};
+    return each_row(s, rv(s, RV_USER_LIST), emit_user, &e, err, "listing accounts");
+}
+
+static int change_user(sqlite_store *s, sqlite3_stmt *st, const char *name, jk_error *err)
+{
+    int rc = run_step(s, st, err, "changing an account");
+    if (rc)
+        return rc;
+    if (sqlite3_changes(s->db) == 0)
+        return jk_error_set(err, JK_ENOTFOUND, "no account named \"%s\"", name);
+    st = rv(s, RV_USER_SESSIONS_END);
+    bind_text(st, 1, name);
+    return run_step(s, st, err, "ending an account's sessions");
+}
+
+static int sqlite_user_set_password(void *impl, const char *name, const char *password_hash,
+                                    jk_error *err)
+{
+    sqlite_store *s = impl;
+    sqlite3_stmt *st = rv(s, RV_USER_PASSWD);
+    bind_text(st, 1, name);
+    bind_text(st, 2, password_hash);
+    return change_user(s, st, name, err);
+}
+
+static int sqlite_user_disable(void *impl, const char *name, jk_error *err)
+{
+    sqlite_store *s = impl;
+    sqlite3_stmt *st = rv(s, RV_USER_DISABLE);
+    bind_text(st, 1, name);
+    return change_user(s, st, name, err);
+}
+
+static int sqlite_session_add(void *impl, const char *id_hash, int64_t user_id, const char *csrf,
+                              int64_t expires_unix, jk_error *err)
+{
+    sqlite_store *s = impl;
+    sqlite3_stmt *st = rv(s, RV_SESSION_PURGE);
+    sqlite3_bind_int64(st, 1, (sqlite3_int64)time(NULL));
+    int rc = run_step(s, st, err, "purging expired sessions");
+    if (rc)
+        return rc;
+    st = rv(s, RV_SESSION_ADD);
+    bind_text(st, 1, id_hash);
+    sqlite3_bind_int64(st, 2, user_id);
+    bind_text(st, 3, csrf);
+    sqlite3_bind_int64(st, 4, expires_unix);
+    return run_step(s, st, err, "storing a session");
+}
+
+typedef struct session_emit {
+    jk_session_fn fn;
+    void *ctx;
+    int rows;
+} session_emit;
+
+static int emit_session(sqlite3_stmt *st, void *arg)
+{
+    session_emit *e = arg;
+    e->rows++;
+    jk_session session = {col_text(st, 0), sqlite3_column_int64(st, 1), user_row(st, 2)};
+    return e->fn(e->ctx, &session);
+}
+
+static int sqlite_session_get(void *impl, const char *id_hash, int64_t now_unix,
+                              jk_session_fn fn, void *ctx, jk_error *err)
+{
+    sqlite_store *s = impl;
+    sqlite3_stmt *st = rv(s, RV_SESSION_GET);
+    bind_text(st, 1, id_hash);
+    sqlite3_bind_int64(st, 2, now_unix);
+    session_emit e = {fn, ctx, 0};
+    int rc = each_row(s, st, emit_session, &e, err, "reading a session");
+    if (!rc && e.rows == 0)
+        rc = jk_error_set(err, JK_ENOTFOUND, "no such session");
+    return rc;
+}
+
+static int sqlite_session_delete(void *impl, const char *id_hash, jk_error *err)
+{
+    sqlite_store *s = impl;
+    sqlite3_stmt *st = rv(s, RV_SESSION_DELETE);
+    bind_text(st, 1, id_hash);
+    return run_step(s, st, err, "ending a session");
+}
+
+typedef struct item_emit {
+    jk_review_item_fn fn;
+    void *ctx;
+    int rows;
+} item_emit;
+
+static int emit_item(sqlite3_stmt *st, void *arg)
+{
+    item_emit *e = arg;
+    e->rows++;
+    jk_review_item item = {
+        sqlite3_column_int64(st, 0),
+        col_text(st, 1),
+        col_text(st, 2),
+        col_text(st, 3),
+        col_text(st, 4),
+        col_text(st, 5),
+        col_text(st, 6),
+        col_text(st, 7),
+        (size_t)sqlite3_column_bytes(st, 7),
+        sqlite3_column_double(st, 8),
+        col_text(st, 9),
+        sqlite3_column_int64(st, 10),
+    };
+    return e->fn(e->ctx, &item);
+}
+
+static int sqlite_queue(void *impl, const jk_queue_filter *f, jk_review_item_fn fn, void *ctx,
+                        jk_error *err)
+{
+    sqlite_store *s = impl;
+    sqlite3_stmt *st = rv(s, RV_QUEUE);
+    bind_text(st, 1, f->status ? f->status : "pending");
+    sqlite3_bind_double(st, 2, f->min_score);
+    bind_text(st, 3, f->category);
+    bind_text(st, 4, f->source);
+    bind_text(st, 5, f->platform);
+    bind_text(st, 6, f->since);
+    bind_text(st, 7, f->until);
+    sqlite3_bind_int64(st, 8, f->limit ? (sqlite3_int64)f->limit : -1);
+    sqlite3_bind_int64(st, 9, (sqlite3_int64)f->offset);
+    item_emit e = {fn, ctx, 0};
+    return each_row(s, st, emit_item, &e, err, "reading the review queue");
+}
+
+static int sqlite_item_get(void *impl, int64_t id, jk_review_item_fn fn, void *ctx, jk_error *err)
+{
+    sqlite_store *s = impl;
+    sqlite3_stmt *st = rv(s, RV_ITEM_GET);
+    sqlite3_bind_int64(st, 1, id);
+    item_emit e = {fn, ctx, 0};
+    int rc = each_row(s, st, emit_item, &e, err, "reading an item");
+    if (!rc && e.rows == 0)
+        rc = jk_error_set(err, JK_ENOTFOUND, "no item %lld", (long long)id);
+    return rc;
+}
+
+typedef struct row_emit {
+    void *fn;
+    void *ctx;
+} row_emit;
+
+static int emit_detection(sqlite3_stmt *st, void *arg)
+{
+    row_emit *e = arg;
+    jk_detection_row row = {col_text(st, 0), col_text(st, 1), sqlite3_column_double(st, 2),
+                            col_text(st, 3), col_text(st, 4)};
+    return ((jk_detection_fn)e->fn)(e->ctx, &row);
+}
+
+static int sqlite_item_detections(void *impl, int64_t item_id, jk_detection_fn fn, void *ctx,
+                                  jk_error *err)
+{
+    sqlite_store *s = impl;
+    sqlite3_stmt *st = rv(s, RV_DETECTIONS);
+    sqlite3_bind_int64(st, 1, item_id);
+    row_emit e = {(void *)fn, ctx};
+    return each_row(s, st, emit_detection, &e, err, "reading detections");
+}
+
+static int emit_indicator(sqlite3_stmt *st, void *arg)
+{
+    row_emit *e = arg;
+    jk_indicator_row row = {col_text(st, 0), col_text(st, 1), sqlite3_column_int64(st, 2),
+                            sqlite3_column_int64(st, 3)};
+    return ((jk_indicator_fn)e->fn)(e->ctx, &row);
+}
+
+static int sqlite_item_indicators(void *impl, int64_t item_id, jk_indicator_fn fn, void *ctx,
+                                  jk_error *err)
+{
+    sqlite_store *s = impl;
+    sqlite3_stmt *st = rv(s, RV_INDICATORS);
+    sqlite3_bind_int64(st, 1, item_id);
+    row_emit e = {(void *)fn, ctx};
+    return each_row(s, st, emit_indicator, &e, err, "reading indicators");
+}
+
+static int sqlite_decision_add(void *impl, int64_t item_id, const jk_decision_row *d,
+                               jk_error *err)
+{
+    sqlite_store *s = impl;
+    sqlite3_stmt *st = rv(s, RV_ITEM_EXISTS);
+    sqlite3_bind_int64(st, 1, item_id);
+    int step = sqlite3_step(st);
+    sqlite3_reset(st);
+    if (step == SQLITE_DONE)
+        return jk_error_set(err, JK_ENOTFOUND, "no item %lld", (long long)item_id);
+    if (step != SQLITE_ROW)
+        return db_error(s, err, "reading an item");
+    st = rv(s, RV_DECISION_ADD);
+    sqlite3_bind_int64(st, 1, item_id);
+    bind_text(st, 2, d->decision);
+    bind_text(st, 3, d->category);
+    bind_text(st, 4, d->reason);
+    bind_text(st, 5, d->user);
+    return run_step(s, st, err, "storing a decision");
+}
+
+static int emit_decision(sqlite3_stmt *st, void *arg)
+{
+    row_emit *e = arg;
+    jk_decision_row row = {col_text(st, 0), col_text(st, 1), col_text(st, 2), col_text(st, 3),
+                           col_text(st, 4)};
+    return ((jk_decision_fn)e->fn)(e->ctx, &row);
+}
+
+static int sqlite_item_decisions(void *impl, int64_t item_id, jk_decision_fn fn, void *ctx,
+                                 jk_error *err)
+{
+    sqlite_store *s = impl;
+    sqlite3_stmt *st = rv(s, RV_DECISIONS);
+    sqlite3_bind_int64(st, 1, item_id);
+    row_emit e = {(void *)fn, ctx};
+    return each_row(s, st, emit_decision, &e, err, "reading decisions");
+}
+
+static int emit_review_count(sqlite3_stmt *st, void *arg)
+{
+    row_emit *e = arg;
+    jk_review_count row = {col_text(st, 0), col_text(st, 1), (long)sqlite3_column_int64(st, 2),
+                           (long)sqlite3_column_int64(st, 3), (long)sqlite3_column_int64(st, 4)};
+    return ((jk_review_count_fn)e->fn)(e->ctx, &row);
+}
+
+static int sqlite_review_stats(void *impl, jk_review_count_fn fn, void *ctx, jk_error *err)
+{
+    sqlite_store *s = impl;
+    row_emit e = {(void *)fn, ctx};
+    return each_row(s, rv(s, RV_STATS), emit_review_count, &e, err, "counting reviews");
+}
+
+static int sqlite_audit_last(void *impl, int64_t *id, char hash[65], jk_error *err)
+{
+    sqlite_store *s = impl;
+    sqlite3_stmt *st = rv(s, RV_AUDIT_LAST);
+    int step = sqlite3_step(st);
+    int rc = JK_OK;
+    *id = 0;
+    memset(hash, '0', 64);
+    hash[64] = '\0';
+    if (step == SQLITE_ROW) {
+        *id = sqlite3_column_int64(st, 0);
+        const char *h = col_text(st, 1);
+        if (h && strlen(h) == 64)
+            memcpy(hash, h, 64);
+    } else if (step != SQLITE_DONE) {
+        rc = db_error(s, err, "reading the audit log");
+    }
+    sqlite3_reset(st);
+    return rc;
+}
+
+static int sqlite_audit_insert(void *impl, const jk_audit_entry *e, jk_error *err)
+{
+    sqlite_store *s = impl;
+    sqlite3_stmt *st = rv(s, RV_AUDIT_INSERT);
+    sqlite3_bind_int64(st, 1, e->id);
+    bind_text(st, 2, e->at);
+    bind_text(st, 3, e->user);
+    bind_text(st, 4, e->action);
+    bind_text(st, 5, e->target);
+    bind_text(st, 6, e->detail);
+    bind_text(st, 7, e->prev_hash);
+    bind_text(st, 8, e->hash);
+    return run_step(s, st, err, "writing the audit log");
+}
+
+static int emit_audit(sqlite3_stmt *st, void *arg)
+{
+    row_emit *e = arg;
+    jk_audit_entry entry = {sqlite3_column_int64(st, 0), col_text(st, 1), col_text(st, 2),
+                            col_text(st, 3),             col_text(st, 4), col_text(st, 5),
+                            col_text(st, 6),             col_text(st, 7)};
+    return ((jk_audit_fn)e->fn)(e->ctx, &entry);
+}
+
+static int sqlite_audit_walk(void *impl, bool ascending, size_t limit, size_t offset,
+                             jk_audit_fn fn, void *ctx, jk_error *err)
+{
+    sqlite_store *s = impl;
+    sqlite3_stmt *st = rv(s, ascending ? RV_AUDIT_ASC : RV_AUDIT_DESC);
+    sqlite3_bind_int64(st, 1, limit ? (sqlite3_int64)limit : -1);
+    sqlite3_bind_int64(st, 2, (sqlite3_int64)offset);
+    row_emit e = {(void *)fn, ctx};
+    return each_row(s, st, emit_audit, &e, err, "reading the audit log");
+}
+
 const struct jk_store_ops jk_store_sqlite_ops = {
     .name = "sqlite",
     .open = sqlite_open,
@@ -633,4 +1185,22 @@ const struct jk_store_ops jk_store_sqlite_ops = {
     .source_list = sqlite_source_list,
     .source_rm = sqlite_source_rm,
     .source_state = sqlite_source_state,
+    .user_add = sqlite_user_add,
+    .user_get = sqlite_user_get,
+    .user_list = sqlite_user_list,
+    .user_set_password = sqlite_user_set_password,
+    .user_disable = sqlite_user_disable,
+    .session_add = sqlite_session_add,
+    .session_get = sqlite_session_get,
+    .session_delete = sqlite_session_delete,
+    .queue = sqlite_queue,
+    .item_get = sqlite_item_get,
+    .item_detections = sqlite_item_detections,
+    .item_indicators = sqlite_item_indicators,
+    .decision_add = sqlite_decision_add,
+    .item_decisions = sqlite_item_decisions,
+    .review_stats = sqlite_review_stats,
+    .audit_last = sqlite_audit_last,
+    .audit_insert = sqlite_audit_insert,
+    .audit_walk = sqlite_audit_walk,
 };

@@ -1,0 +1,820 @@
+/*
+ * api.c — the review workbench's JSON API: the route table and one handler
+ * per route. Handlers see an authenticated caller whose role and CSRF token
+ * the dispatcher has already checked; every write runs in one store batch
+ * with its audit entry, so a write is never stored without its record.
+ * Errors are {"error": message} and never carry SQL, paths or internals.
+ * Must not touch: HTTP framing (server.c), SQL (the store).
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "junkai/taxonomy.h"
+#include "server_internal.h"
+
+/* ---- reading the request ---- */
+
+/* The string member key of the body (NULL when absent). Replies 400 and
+ * returns false when it is required and missing, not a string, empty, or
+ * longer than max bytes. */
+static bool body_string(jk_request *req, const char *key, bool required, size_t max,
+                        const char **out)
+{
+    *out = NULL;
+    json_t *v = req->json ? json_object_get(req->json, key) : NULL;
+    if (!v || json_is_null(v)) {
+        if (required) {
+            jk_reply_error(req, 400, "\"%s\" is required", key);
+            return false;
+        }
+        return true;
+    }
+    if (!json_is_string(v)) {
+        jk_reply_error(req, 400, "\"%s\" must be a string", key);
+        return false;
+    }
+    size_t len = json_string_length(v);
+    if (len == 0 && required) {
+        jk_reply_error(req, 400, "\"%s\" must not be empty", key);
+        return false;
+    }
+    if (len > max || strlen(json_string_value(v)) != len) {
+        jk_reply_error(req, 400, "\"%s\" is too long or holds a NUL", key);
+        return false;
+    }
+    *out = json_string_value(v);
+    return true;
+}
+
+static bool require_body(jk_request *req)
+{
+    if (!req->json) {
+        jk_reply_error(req, 400, "a JSON object body is required");
+        return false;
+    }
+    return true;
+}
+
+/* A decimal id of 1 to 18 digits (so it fits an int64). */
+static bool parse_id(const char *s, size_t len, int64_t *out)
+{
+    if (len == 0 || len > 18)
+        return false;
+    int64_t v = 0;
+    for (size_t i = 0; i < len; i++) {
+        if (s[i] < '0' || s[i] > '9')
+            return false;
+        v = v * 10 + (s[i] - '0');
+    }
+    *out = v;
+    return v > 0;
+}
+
+static bool valid_category(const char *id)
+{
+    jk_category c;
+    return id && jk_category_from_id(id, strlen(id), &c) == JK_OK;
+}
+
+/* YYYY-MM-DD, optionally followed by THH:MM[:SS[.fff]] and Z or ±HH:MM. */
+static bool valid_time(const char *s)
+{
+    static const char date[] = "dddd-dd-dd";
+    size_t n = strlen(s);
+    if (n < 10 || n > 40)
+        return false;
+    for (size_t i = 0; i < 10; i++)
+        if (date[i] == 'd' ? (s[i] < '0' || s[i] > '9') : s[i] != date[i])
+            return false;
+    if (n == 10)
+        return true;
+    if (s[10] != 'T' && s[10] != ' ')
+        return false;
+    return strspn(s + 11, "0123456789:.+-Z") == n - 11;
+}
+
+static bool valid_name(const char *s)
+{
+    size_t n = strlen(s);
+    if (n == 0 || n > JK_SERVER_NAME_MAX)
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        char c = s[i];
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              c == '-' || c == '_' || c == '.' || c == '@'))
+            return false;
+    }
+    return true;
+}
+
+static bool uint_arg(jk_request *req, const char *name, unsigned long max, size_t *out)
+{
+    const char *s = jk_request_arg(req, name);
+    if (!s)
+        return true;
+    char *end;
+    errno = 0;
+    unsigned long v = strtoul(s, &end, 10);
+    if (!*s || *end || errno || v > max || s[0] == '-') {
+        jk_reply_error(req, 400, "%s must be a whole number up to %lu", name, max);
+        return false;
+    }
+    *out = v;
+    return true;
+}
+
+/* ---- building replies ---- */
+
+/* A JSON string from bytes that may not be valid UTF-8 (a post's text):
+ * invalid bytes become U+FFFD. */
+static json_t *text_json(const char *s, size_t len)
+{
+    if (!s)
+        return json_null();
+    json_t *v = json_stringn(s, len);
+    if (v)
+        return v;
+    jk_buf b;
+    jk_buf_init(&b, 0);
+    jk_buf_putc(&b, '"');
+    jk_buf_json_string(&b, s, len); /* escapes, and replaces invalid bytes */
+    jk_buf_putc(&b, '"');
+    v = json_loadb(b.data, b.len, JSON_DECODE_ANY, NULL);
+    jk_buf_release(&b);
+    return v ? v : json_string("");
+}
+
+static json_t *str_or_null(const char *s)
+{
+    json_t *v = s ? json_string(s) : NULL;
+    return v ? v : json_null();
+}
+
+/* 0.1234567 → 0.123: scores are shown, not computed with */
+static json_t *score_json(double x)
+{
+    return json_real((double)(long long)(x * 1000.0 + 0.5) / 1000.0);
+}
+
+static int add_hit(void *p, const jk_detection_row *d)
+{
+    json_t *hits = p;
+    json_t *spans = d->spans_json ? json_loads(d->spans_json, 0, NULL) : NULL;
+    json_array_append_new(hits, json_pack("{s:o, s:o, s:o, s:o}", "rule", str_or_null(d->rule_id),
+                                          "category", str_or_null(d->category), "score",
+                                          score_json(d->score), "spans",
+                                          spans ? spans : json_array()));
+    return 0;
+}
+
+static int add_indicator(void *p, const jk_indicator_row *r)
+{
+    json_t *list = p;
+    json_array_append_new(list, json_pack("{s:o, s:o, s:[I,I]}", "type", str_or_null(r->type),
+                                          "value", str_or_null(r->value), "span",
+                                          (json_int_t)r->start, (json_int_t)r->end));
+    return 0;
+}
+
+static int add_decision(void *p, const jk_decision_row *d)
+{
+    json_t *list = p;
+    json_array_append_new(list, json_pack("{s:o, s:o, s:o, s:o, s:o}", "decision",
+                                          str_or_null(d->decision), "category",
+                                          str_or_null(d->category), "reason",
+                                          str_or_null(d->reason), "user", str_or_null(d->user),
+                                          "at", str_or_null(d->at)));
+    return 0;
+}
+
+typedef struct item_ctx {
+    jk_request *req;
+    json_t *list; /* queue entries are appended here … */
+    json_t *one;  /* … or the one item is set here */
+    bool full;    /* with its decisions */
+    int rc;
+    jk_error err;
+} item_ctx;
+
+static int add_item(void *p, const jk_review_item *it)
+{
+    item_ctx *c = p;
+    json_t *hits = json_array(), *indicators = json_array();
+    json_t *o = json_pack("{s:I, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "id",
+                          (json_int_t)it->id, "platform", str_or_null(it->platform),
+                          "external_id", str_or_null(it->external_id), "url",
+                          str_or_null(it->url), "author", str_or_null(it->author), "posted_at",
+                          str_or_null(it->posted_at), "text", text_json(it->text, it->text_len),
+                          "score", score_json(it->score), "status", str_or_null(it->status));
+    if ((c->rc = jk_store_item_detections(c->req->store, it->id, add_hit, hits, &c->err)) ||
+        (c->rc = jk_store_item_indicators(c->req->store, it->id, add_indicator, indicators,
+                                          &c->err))) {
+        json_decref(hits);
+        json_decref(indicators);
+        json_decref(o);
+        return 1;
+    }
+    json_object_set_new(o, "hits", hits);
+    json_object_set_new(o, "indicators", indicators);
+    if (c->full) {
+        json_t *decisions = json_array();
+        if ((c->rc = jk_store_item_decisions(c->req->store, it->id, add_decision, decisions,
+                                             &c->err))) {
+            json_decref(decisions);
+            json_decref(o);
+            return 1;
+        }
+        json_object_set_new(o, "decisions", decisions);
+        json_object_set_new(o, "fetched_at", str_or_null(it->fetched_at));
+        json_object_set_new(o, "source_id",
+                            it->source_id ? json_integer(it->source_id) : json_null());
+    }
+    if (c->list)
+        json_array_append_new(c->list, o);
+    else
+        c->one = o;
+    return 0;
+}
+
+static json_t *user_json(int64_t id, const char *name, const char *role)
+{
+    return json_pack("{s:I, s:o, s:o}", "id", (json_int_t)id, "name", str_or_null(name), "role",
+                     str_or_null(role));
+}
+
+/* ---- writes: a batch with its audit entry ---- */
+
+static int write_begin(jk_request *req, jk_error *err)
+{
+    return jk_store_begin(req->store, err);
+}
+
+/* Audit and commit; on failure the batch is rolled back. detail is stolen. */
+static int write_commit(jk_request *req, const char *action, const char *target, json_t *detail,
+                        jk_error *err)
+{
+    char *text = detail ? json_dumps(detail, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+    json_decref(detail);
+    int rc = jk_store_audit_append(req->store, req->authed ? req->user : "-", action, target,
+                                   text ? text : "", err);
+    free(text);
+    if (!rc)
+        rc = jk_store_commit(req->store, err);
+    if (rc)
+        jk_store_rollback(req->store);
+    return rc;
+}
+
+/* ---- sessions ---- */
+
+typedef struct login_user {
+    bool found;
+    bool disabled;
+    int64_t id;
+    char role[16];
+    char hash[JK_PASSWORD_HASH_MAX];
+} login_user;
+
+static int copy_login_user(void *p, const jk_user *u)
+{
+    login_user *l = p;
+    if (!u->password_hash || strlen(u->password_hash) >= sizeof l->hash || !u->role ||
+        strlen(u->role) >= sizeof l->role)
+        return 0;
+    l->found = true;
+    l->disabled = u->disabled;
+    l->id = u->id;
+    strcpy(l->role, u->role);
+    strcpy(l->hash, u->password_hash);
+    return 0;
+}
+
+static void session_login(jk_request *req)
+{
+    const char *name, *password;
+    if (!require_body(req) || !body_string(req, "username", true, JK_SERVER_NAME_MAX, &name) ||
+        !body_string(req, "password", true, JK_PASSWORD_MAX, &password))
+        return;
+    char user_key[JK_SERVER_NAME_MAX + 8], ip_key[INET6_ADDRSTRLEN + 8];
+    snprintf(user_key, sizeof user_key, "u:%s", name);
+    snprintf(ip_key, sizeof ip_key, "ip:%s", req->client);
+    int64_t now = (int64_t)time(NULL);
+    jk_ratelimit *ul = jk_server_user_limit(req->srv), *il = jk_server_ip_limit(req->srv);
+    unsigned wait_user = jk_ratelimit_check(ul, user_key, now);
+    unsigned wait_ip = jk_ratelimit_check(il, ip_key, now);
+    if (wait_user || wait_ip) {
+        req->retry_after = wait_user > wait_ip ? wait_user : wait_ip;
+        jk_reply_error(req, 429, "too many failed logins; try again in %u seconds",
+                       req->retry_after);
+        return;
+    }
+    login_user u = {0};
+    jk_error err;
+    int rc = jk_store_user_get(req->store, name, copy_login_user, &u, &err);
+    if (rc && rc != JK_ENOTFOUND) {
+        jk_reply_internal(req, &err);
+        return;
+    }
+    bool usable = u.found && !u.disabled;
+    /* an unknown or disabled account costs the same hash as a real one */
+    bool ok = jk_password_verify(usable ? u.hash : jk_server_dummy_hash(req->srv), password,
+                                 strlen(password)) &&
+              usable;
+    jk_role role;
+    if (!ok || !jk_role_parse(u.role, &role)) {
+        jk_ratelimit_fail(ul, user_key, now);
+        jk_ratelimit_fail(il, ip_key, now);
+        jk_reply_error(req, 401, "wrong username or password");
+        return;
+    }
+    jk_ratelimit_reset(ul, user_key);
+
+    char id[JK_TOKEN_HEX + 1], id_hash[65], csrf[JK_TOKEN_HEX + 1];
+    jk_token_new(id);
+    jk_token_new(csrf);
+    jk_sha256_hex(id, JK_TOKEN_HEX, id_hash);
+    req->authed = true;
+    snprintf(req->user, sizeof req->user, "%s", name);
+    char target[JK_SERVER_NAME_MAX + 8];
+    snprintf(target, sizeof target, "user:%s", name);
+    if ((rc = write_begin(req, &err)) ||
+        (rc = jk_store_session_add(req->store, id_hash, u.id, csrf,
+                                   now + JK_SERVER_SESSION_SECONDS, &err)) ||
+        (rc = write_commit(req, "session.login", target, json_pack("{s:s}", "ip", req->client),
+                           &err))) {
+        jk_store_rollback(req->store);
+        jk_reply_internal(req, &err);
+        return;
+    }
+    snprintf(req->set_cookie, sizeof req->set_cookie,
+             "junkai_session=%s; Path=/; Max-Age=%d; HttpOnly; SameSite=Strict%s", id,
+             JK_SERVER_SESSION_SECONDS, jk_server_config_of(req->srv)->secure_cookies ? "; Secure" : "");
+    jk_reply(req, 200,
+             json_pack("{s:s, s:o}", "csrf", csrf, "user", user_json(u.id, name, u.role)));
+}
+
+static void session_whoami(jk_request *req)
+{
+    jk_reply(req, 200,
+             json_pack("{s:s, s:o}", "csrf", req->csrf, "user",
+                       user_json(req->user_id, req->user, jk_role_name(req->role))));
+}
+
+static void session_logout(jk_request *req)
+{
+    jk_error err;
+    char target[JK_SERVER_NAME_MAX + 8];
+    snprintf(target, sizeof target, "user:%s", req->user);
+    if (write_begin(req, &err) || jk_store_session_delete(req->store, req->session_hash, &err) ||
+        write_commit(req, "session.logout", target, NULL, &err)) {
+        jk_store_rollback(req->store);
+        jk_reply_internal(req, &err);
+        return;
+    }
+    snprintf(req->set_cookie, sizeof req->set_cookie,
+             "junkai_session=; Path=/; Max-Age=0; HttpOnly; SameSite=Strict%s",
+             jk_server_config_of(req->srv)->secure_cookies ? "; Secure" : "");
+    jk_reply(req, 200, json_pack("{s:b}", "ok", 1));
+}
+
+/* ---- the queue and items ---- */
+
+static void queue_list(jk_request *req)
+{
+    jk_queue_filter f = {0};
+    f.limit = JK_SERVER_QUEUE_LIMIT;
+    f.status = jk_request_arg(req, "status");
+    f.category = jk_request_arg(req, "category");
+    f.source = jk_request_arg(req, "source");
+    f.platform = jk_request_arg(req, "platform");
+    f.since = jk_request_arg(req, "since");
+    f.until = jk_request_arg(req, "until");
+    const char *min = jk_request_arg(req, "min_score");
+    if (f.status && strcmp(f.status, "pending") != 0 && strcmp(f.status, "confirmed") != 0 &&
+        strcmp(f.status, "dismissed") != 0) {
+        jk_reply_error(req, 400, "status must be pending, confirmed or dismissed");
+        return;
+    }
+    if (f.category && !valid_category(f.category)) {
+        jk_reply_error(req, 400, "unknown category \"%s\"", f.category);
+        return;
+    }
+    if ((f.since && !valid_time(f.since)) || (f.until && !valid_time(f.until))) {
+        jk_reply_error(req, 400, "since and until are dates: YYYY-MM-DD[THH:MM:SSZ]");
+        return;
+    }
+    if (min) {
+        char *end;
+        errno = 0;
+        f.min_score = strtod(min, &end);
+        if (!*min || *end || errno || !(f.min_score >= 0.0 && f.min_score <= 1.0)) {
+            jk_reply_error(req, 400, "min_score must be a number from 0 to 1");
+            return;
+        }
+    }
+    if (!uint_arg(req, "limit", JK_SERVER_QUEUE_MAX, &f.limit) ||
+        !uint_arg(req, "offset", 1000000000UL, &f.offset))
+        return;
+    if (f.limit == 0)
+        f.limit = JK_SERVER_QUEUE_LIMIT;
+    item_ctx c = {req, json_array(), NULL, false, JK_OK, {0}};
+    jk_error err;
+    int rc = jk_store_queue(req->store, &f, add_item, &c, &err);
+    if (rc || c.rc) {
+        json_decref(c.list);
+        jk_reply_internal(req, rc ? &err : &c.err);
+        return;
+    }
+    jk_reply(req, 200,
+             json_pack("{s:o, s:I, s:I}", "items", c.list, "limit", (json_int_t)f.limit, "offset",
+                       (json_int_t)f.offset));
+}
+
+static bool path_item_id(jk_request *req, int64_t *id)
+{
+    if (!parse_id(req->match.params[0].ptr, req->match.params[0].len, id)) {
+        jk_reply_error(req, 404, "no such item");
+        return false;
+    }
+    return true;
+}
+
+static void item_get(jk_request *req)
+{
+    int64_t id;
+    if (!path_item_id(req, &id))
+        return;
+    item_ctx c = {req, NULL, NULL, true, JK_OK, {0}};
+    jk_error err;
+    int rc = jk_store_item_get(req->store, id, add_item, &c, &err);
+    if (rc == JK_ENOTFOUND) {
+        jk_reply_error(req, 404, "no item %lld", (long long)id);
+        return;
+    }
+    if (rc || c.rc || !c.one) {
+        json_decref(c.one);
+        jk_reply_internal(req, rc ? &err : &c.err);
+        return;
+    }
+    jk_reply(req, 200, c.one);
+}
+
+typedef struct decision_in {
+    const char *decision, *category, *reason;
+} decision_in;
+
+static bool read_decision(jk_request *req, decision_in *d)
+{
+    if (!require_body(req) || !body_string(req, "decision", true, 16, &d->decision) ||
+        !body_string(req, "category", false, 64, &d->category) ||
+        !body_string(req, "reason", false, JK_SERVER_TEXT_MAX, &d->reason))
+        return false;
+    if (strcmp(d->decision, "confirm") != 0 && strcmp(d->decision, "dismiss") != 0) {
+        jk_reply_error(req, 400, "\"decision\" must be \"confirm\" or \"dismiss\"");
+        return false;
+    }
+    if (d->category && !valid_category(d->category)) {
+        jk_reply_error(req, 400, "unknown category \"%s\"", d->category);
+        return false;
+    }
+    return true;
+}
+
+/* Store one decision and its audit entry inside the caller's batch. */
+static int apply_decision(jk_request *req, int64_t id, const decision_in *d, jk_error *err)
+{
+    jk_decision_row row = {d->decision, d->category, d->reason, req->user, NULL};
+    int rc = jk_store_decision_add(req->store, id, &row, err);
+    if (rc)
+        return rc;
+    char action[32], target[32];
+    snprintf(action, sizeof action, "decision.%s", d->decision);
+    snprintf(target, sizeof target, "item:%lld", (long long)id);
+    json_t *detail = json_object();
+    if (d->category)
+        json_object_set_new(detail, "category", json_string(d->category));
+    if (d->reason)
+        json_object_set_new(detail, "reason", json_string(d->reason));
+    char *text = json_dumps(detail, JSON_COMPACT | JSON_SORT_KEYS);
+    json_decref(detail);
+    rc = jk_store_audit_append(req->store, req->user, action, target, text ? text : "", err);
+    free(text);
+    return rc;
+}
+
+static const char *status_after(const char *decision)
+{
+    return strcmp(decision, "confirm") == 0 ? "confirmed" : "dismissed";
+}
+
+static void item_decide(jk_request *req)
+{
+    int64_t id;
+    decision_in d;
+    if (!path_item_id(req, &id) || !read_decision(req, &d))
+        return;
+    jk_error err;
+    int rc = jk_store_begin(req->store, &err);
+    if (!rc)
+        rc = apply_decision(req, id, &d, &err);
+    if (!rc)
+        rc = jk_store_commit(req->store, &err);
+    if (rc) {
+        jk_store_rollback(req->store);
+        if (rc == JK_ENOTFOUND)
+            jk_reply_error(req, 404, "no item %lld", (long long)id);
+        else
+            jk_reply_internal(req, &err);
+        return;
+    }
+    jk_reply(req, 200,
+             json_pack("{s:I, s:s, s:s}", "id", (json_int_t)id, "decision", d.decision, "status",
+                       status_after(d.decision)));
+}
+
+static void decisions_bulk(jk_request *req)
+{
+    decision_in d;
+    if (!require_body(req))
+        return;
+    json_t *items = json_object_get(req->json, "items");
+    if (!json_is_array(items) || json_array_size(items) == 0 ||
+        json_array_size(items) > JK_SERVER_BULK_MAX) {
+        jk_reply_error(req, 400, "\"items\" must be an array of 1 to %d item ids",
+                       JK_SERVER_BULK_MAX);
+        return;
+    }
+    size_t i;
+    json_t *v;
+    json_array_foreach(items, i, v)
+    {
+        if (!json_is_integer(v) || json_integer_value(v) <= 0) {
+            jk_reply_error(req, 400, "\"items\"[%zu] is not an item id", i);
+            return;
+        }
+    }
+    if (!read_decision(req, &d))
+        return;
+    jk_error err;
+    int64_t id = 0;
+    int rc = jk_store_begin(req->store, &err);
+    json_array_foreach(items, i, v)
+    {
+        if (rc)
+            break;
+        id = (int64_t)json_integer_value(v);
+        rc = apply_decision(req, id, &d, &err);
+    }
+    if (!rc)
+        rc = jk_store_commit(req->store, &err);
+    if (rc) {
+        jk_store_rollback(req->store);
+        if (rc == JK_ENOTFOUND)
+            jk_reply_error(req, 404, "no item %lld (nothing was decided)", (long long)id);
+        else
+            jk_reply_internal(req, &err);
+        return;
+    }
+    jk_reply(req, 200,
+             json_pack("{s:I, s:s, s:s}", "decided", (json_int_t)json_array_size(items),
+                       "decision", d.decision, "status", status_after(d.decision)));
+}
+
+/* ---- accounts ---- */
+
+static int add_user(void *p, const jk_user *u)
+{
+    json_t *o = user_json(u->id, u->name, u->role);
+    json_object_set_new(o, "disabled", json_boolean(u->disabled));
+    json_object_set_new(o, "created_at", str_or_null(u->created_at));
+    json_array_append_new(p, o);
+    return 0;
+}
+
+static void users_list(jk_request *req)
+{
+    json_t *list = json_array();
+    jk_error err;
+    if (jk_store_user_list(req->store, add_user, list, &err)) {
+        json_decref(list);
+        jk_reply_internal(req, &err);
+        return;
+    }
+    jk_reply(req, 200, json_pack("{s:o}", "users", list));
+}
+
+static void users_add(jk_request *req)
+{
+    const char *name, *password, *role_name;
+    jk_role role;
+    if (!require_body(req) || !body_string(req, "username", true, JK_SERVER_NAME_MAX, &name) ||
+        !body_string(req, "password", true, JK_PASSWORD_MAX, &password) ||
+        !body_string(req, "role", true, 16, &role_name))
+        return;
+    if (!valid_name(name)) {
+        jk_reply_error(req, 400, "a username has letters, digits and - _ . @ only");
+        return;
+    }
+    if (!jk_role_parse(role_name, &role)) {
+        jk_reply_error(req, 400, "\"role\" must be patroller, supervisor or admin");
+        return;
+    }
+    char hash[JK_PASSWORD_HASH_MAX];
+    jk_error err;
+    int rc = jk_password_hash(password, strlen(password), hash, &err);
+    if (rc == JK_EINVAL) {
+        jk_reply_error(req, 400, "%s", err.message);
+        return;
+    }
+    int64_t id = 0;
+    char target[JK_SERVER_NAME_MAX + 8];
+    snprintf(target, sizeof target, "user:%s", name);
+    if (!rc && !(rc = write_begin(req, &err)) &&
+        !(rc = jk_store_user_add(req->store, name, role_name, hash, &id, &err)))
+        rc = write_commit(req, "user.add", target, json_pack("{s:s}", "role", role_name), &err);
+    if (rc) {
+        jk_store_rollback(req->store);
+        if (rc == JK_EINVAL)
+            jk_reply_error(req, 409, "an account named \"%s\" already exists", name);
+        else
+            jk_reply_internal(req, &err);
+        return;
+    }
+    jk_reply(req, 201, json_pack("{s:o}", "user", user_json(id, name, role_name)));
+}
+
+/* ---- audit and stats ---- */
+
+static int add_audit(void *p, const jk_audit_entry *e)
+{
+    json_t *detail = e->detail && e->detail[0] ? json_loads(e->detail, 0, NULL) : NULL;
+    json_array_append_new(
+        p, json_pack("{s:I, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "id", (json_int_t)e->id, "at",
+                     str_or_null(e->at), "user", str_or_null(e->user), "action",
+                     str_or_null(e->action), "target", str_or_null(e->target), "detail",
+                     detail ? detail : json_null(), "prev_hash", str_or_null(e->prev_hash),
+                     "hash", str_or_null(e->hash)));
+    return 0;
+}
+
+static void audit_list(jk_request *req)
+{
+    size_t limit = 100, offset = 0;
+    if (!uint_arg(req, "limit", 1000, &limit) || !uint_arg(req, "offset", 1000000000UL, &offset))
+        return;
+    if (limit == 0)
+        limit = 100;
+    json_t *list = json_array();
+    jk_error err;
+    if (jk_store_audit_list(req->store, limit, offset, add_audit, list, &err)) {
+        json_decref(list);
+        jk_reply_internal(req, &err);
+        return;
+    }
+    jk_reply(req, 200, json_pack("{s:o}", "entries", list));
+}
+
+static void audit_verify(jk_request *req)
+{
+    long checked = 0;
+    int64_t bad = 0;
+    jk_error err;
+    int rc = jk_store_audit_verify(req->store, &checked, &bad, &err);
+    if (rc && rc != JK_EPARSE) {
+        jk_reply_internal(req, &err);
+        return;
+    }
+    if (rc)
+        jk_reply(req, 200,
+                 json_pack("{s:b, s:I, s:I, s:s}", "ok", 0, "checked", (json_int_t)checked,
+                           "bad_entry", (json_int_t)bad, "problem", err.message));
+    else
+        jk_reply(req, 200, json_pack("{s:b, s:I}", "ok", 1, "checked", (json_int_t)checked));
+}
+
+static int add_count(void *p, const jk_review_count *c)
+{
+    json_array_append_new(p, json_pack("{s:o, s:o, s:I, s:I, s:I}", "category",
+                                       str_or_null(c->category), "month", str_or_null(c->month),
+                                       "found", (json_int_t)c->found, "confirmed",
+                                       (json_int_t)c->confirmed, "dismissed",
+                                       (json_int_t)c->dismissed));
+    return 0;
+}
+
+static void stats_get(jk_request *req)
+{
+    json_t *list = json_array();
+    jk_error err;
+    if (jk_store_review_stats(req->store, add_count, list, &err)) {
+        json_decref(list);
+        jk_reply_internal(req, &err);
+        return;
+    }
+    jk_reply(req, 200, json_pack("{s:o}", "counts", list));
+}
+
+/* ---- sources ---- */
+
+static int add_source(void *p, const jk_source *s)
+{
+    json_array_append_new(
+        p, json_pack("{s:I, s:o, s:o, s:o, s:o, s:I, s:b, s:o}", "id", (json_int_t)s->id, "kind",
+                     str_or_null(s->kind), "name", str_or_null(s->name), "target",
+                     str_or_null(s->target), "query", str_or_null(s->query), "every_seconds",
+                     (json_int_t)s->every_seconds, "allow_private", s->allow_private,
+                     "last_run_at", str_or_null(s->last_run_at)));
+    return 0;
+}
+
+static void sources_list(jk_request *req)
+{
+    json_t *list = json_array();
+    jk_error err;
+    if (jk_store_source_list(req->store, add_source, list, &err)) {
+        json_decref(list);
+        jk_reply_internal(req, &err);
+        return;
+    }
+    jk_reply(req, 200, json_pack("{s:o}", "sources", list));
+}
+
+static void sources_add(jk_request *req)
+{
+    jk_source src = {0};
+    if (!require_body(req) || !body_string(req, "kind", true, 32, &src.kind) ||
+        !body_string(req, "name", true, JK_SERVER_NAME_MAX, &src.name) ||
+        !body_string(req, "target", false, 2048, &src.target) ||
+        !body_string(req, "query", false, 2048, &src.query))
+        return;
+    if (!valid_name(src.name)) {
+        jk_reply_error(req, 400, "a source name has letters, digits and - _ . @ only");
+        return;
+    }
+    json_t *every = json_object_get(req->json, "every_seconds");
+    json_t *priv = json_object_get(req->json, "allow_private");
+    if (every && (!json_is_integer(every) || json_integer_value(every) < 0)) {
+        jk_reply_error(req, 400, "\"every_seconds\" must be a whole number of seconds");
+        return;
+    }
+    if (priv && !json_is_boolean(priv)) {
+        jk_reply_error(req, 400, "\"allow_private\" must be true or false");
+        return;
+    }
+    src.every_seconds = every ? (int64_t)json_integer_value(every) : 3600;
+    src.allow_private = priv && json_is_true(priv);
+    jk_error err;
+    int64_t id = 0;
+    char target[JK_SERVER_NAME_MAX + 8];
+    snprintf(target, sizeof target, "source:%s", src.name);
+    int rc = write_begin(req, &err);
+    if (!rc && !(rc = jk_store_source_add(req->store, &src, &id, &err)))
+        rc = write_commit(req, "source.add", target,
+                          json_pack("{s:s, s:o, s:o, s:I, s:b}", "kind", src.kind, "target",
+                                    str_or_null(src.target), "query", str_or_null(src.query),
+                                    "every_seconds", (json_int_t)src.every_seconds,
+                                    "allow_private", src.allow_private),
+                          &err);
+    if (rc) {
+        jk_store_rollback(req->store);
+        if (rc == JK_EINVAL)
+            jk_reply_error(req, 409, "a source named \"%s\" already exists", src.name);
+        else
+            jk_reply_internal(req, &err);
+        return;
+    }
+    src.id = id;
+    json_t *list = json_array();
+    add_source(list, &src);
+    json_t *one = json_incref(json_array_get(list, 0));
+    json_decref(list);
+    jk_reply(req, 201, json_pack("{s:o}", "source", one));
+}
+
+/* ---- the table ---- */
+
+const jk_route jk_api_routes[] = {
+    {"POST", "/api/session", JK_ROLE_NONE, false, session_login, "log in"},
+    {"GET", "/api/session", JK_ROLE_PATROLLER, false, session_whoami, "who am I"},
+    {"DELETE", "/api/session", JK_ROLE_PATROLLER, true, session_logout, "log out"},
+    {"GET", "/api/queue", JK_ROLE_PATROLLER, false, queue_list, "the ranked review queue"},
+    {"GET", "/api/items/{id}", JK_ROLE_PATROLLER, false, item_get, "one item"},
+    {"POST", "/api/items/{id}/decision", JK_ROLE_PATROLLER, true, item_decide,
+     "confirm or dismiss an item"},
+    {"POST", "/api/decisions", JK_ROLE_PATROLLER, true, decisions_bulk,
+     "confirm or dismiss many items"},
+    {"GET", "/api/users", JK_ROLE_ADMIN, false, users_list, "list accounts"},
+    {"POST", "/api/users", JK_ROLE_ADMIN, true, users_add, "add an account"},
+    {"GET", "/api/audit", JK_ROLE_SUPERVISOR, false, audit_list, "the audit log, newest first"},
+    {"GET", "/api/audit/verify", JK_ROLE_SUPERVISOR, false, audit_verify,
+     "check the audit log's hash chain"},
+    {"GET", "/api/stats", JK_ROLE_SUPERVISOR, false, stats_get,
+     "found, confirmed, dismissed per category and month"},
+    {"GET", "/api/sources", JK_ROLE_PATROLLER, false, sources_list, "list sources"},
+    {"POST", "/api/sources", JK_ROLE_ADMIN, true, sources_add, "add a source"},
+};
+const size_t jk_api_route_count = sizeof jk_api_routes / sizeof jk_api_routes[0];

@@ -1,0 +1,10 @@
+# The review workbench's server: its API over real HTTP against `junkai
+# serve` on a free loopback port (tests/server/api_test.py), and the
+# OpenAPI document checked against the server's route table
+# (tests/server/openapi_test.py). The unit tests (tests/server/test_*.c)
+# come from the glob in tests/CMakeLists.txt.
+add_test(NAME server_api COMMAND ${PYTHON3} ${CMAKE_SOURCE_DIR}/tests/server/api_test.py ${JK_BIN})
+set_tests_properties(server_api PROPERTIES TIMEOUT 300 LABELS server)
+add_test(NAME server_openapi
+         COMMAND ${PYTHON3} ${CMAKE_SOURCE_DIR}/tests/server/openapi_test.py ${JK_BIN})
+set_tests_properties(server_openapi PROPERTIES TIMEOUT 120 LABELS server)

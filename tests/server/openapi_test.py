@@ -1,0 +1,84 @@
+#!/usr/bin/env python3
+"""docs/openapi.json against the server: the document parses (JSON, the
+OpenAPI 3.0 subset the standard library reads), every route it documents
+is in `junkai serve --routes` with the same minimum role and the other way
+round, and every documented route answers on a running server (as an admin
+with the CSRF token) with something other than 404 or 405.
+
+usage: openapi_test.py JUNKAI_BINARY
+"""
+import json
+import os
+import sys
+import unittest
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from serverlib import ROOT, Client, DataDir, Server, run  # noqa: E402
+
+BIN = None
+METHODS = {"get", "post", "put", "patch", "delete"}
+
+
+def documented():
+    with open(os.path.join(ROOT, "docs", "openapi.json"), encoding="utf-8") as f:
+        doc = json.load(f)
+    routes = {}
+    for path, ops in doc["paths"].items():
+        for method, op in ops.items():
+            if method in METHODS:
+                routes[(method.upper(), path)] = op
+    return doc, routes
+
+
+class OpenApi(unittest.TestCase):
+    def test_document_matches_route_table(self):
+        doc, routes = documented()
+        self.assertTrue(doc["openapi"].startswith("3.0"))
+        out = run(BIN, ["serve", "--routes"]).stdout.decode().split("\n")
+        served = {}
+        for line in filter(None, out):
+            method, path, role = line.split(" ")
+            served[(method, path)] = role
+        self.assertTrue(len(served) >= 10)
+        self.assertEqual(sorted(set(served) - set(routes)), [], "served but not documented")
+        self.assertEqual(sorted(set(routes) - set(served)), [], "documented but not served")
+        for key, op in routes.items():
+            self.assertEqual(op.get("x-junkai-role"), served[key], key)
+            self.assertTrue(op.get("summary"), key)
+            self.assertIn("responses", op, key)
+            if key[0] != "GET" and key != ("POST", "/api/session"):
+                params = [p.get("$ref", p.get("name")) for p in op.get("parameters", [])]
+                self.assertIn("#/components/parameters/CsrfToken", params, key)
+        # every $ref resolves
+        text = json.dumps(doc)
+        for ref in set(part.split('"')[0] for part in text.split('"$ref": "#/')[1:]):
+            node = doc
+            for step in ref.split("/"):
+                node = node[step]
+
+    def test_documented_routes_answer(self):
+        _, routes = documented()
+        data = DataDir(BIN)
+        try:
+            data.user("root", "admin", "root-password")
+            server = Server(BIN, data.path)
+            try:
+                c = Client(server.port)
+                self.assertEqual(c.login("root", "root-password").status, 200)
+                item = c.request("GET", "/api/queue?limit=1").json["items"][0]["id"]
+                order = sorted(routes, key=lambda k: k == ("DELETE", "/api/session"))
+                for method, path in order:
+                    concrete = path.replace("{id}", str(item))
+                    body = {} if method in ("POST", "PUT", "PATCH") else None
+                    r = c.request(method, concrete, body)
+                    self.assertNotIn(r.status, (404, 405), (method, path, r.raw))
+                    self.assertLess(r.status, 500, (method, path, r.raw))
+            finally:
+                self.assertEqual(server.stop(), 0)
+        finally:
+            data.cleanup()
+
+
+if __name__ == "__main__":
+    BIN = os.path.abspath(sys.argv.pop(1))
+    unittest.main(verbosity=2)

@@ -129,6 +129,16 @@ void jk_reply(jk_request *req, unsigned status, json_t *body)
     req->reply_len = strlen(req->reply);
 }
 
+void jk_reply_buf(jk_request *req, unsigned status, jk_buf *b)
+{
+    free(req->reply);
+    req->reply = b->data ? b->data : jk_strdup("");
+    req->reply_len = b->len;
+    req->status = status;
+    b->data = NULL;
+    b->len = b->cap = 0;
+}
+
 void jk_reply_error(jk_request *req, unsigned status, const char *fmt, ...)
 {
     char msg[512];

@@ -63,6 +63,9 @@ void jk_server_log(jk_server *srv, const char *fmt, ...)
 
 /* Reply with a JSON value (the reference is stolen). */
 void jk_reply(jk_request *req, unsigned status, json_t *body);
+/* Reply with JSON text already written into b (its storage is taken;
+ * b is left empty). */
+void jk_reply_buf(jk_request *req, unsigned status, jk_buf *b);
 /* Reply {"error": message}. */
 void jk_reply_error(jk_request *req, unsigned status, const char *fmt, ...)
 #if defined(__GNUC__)

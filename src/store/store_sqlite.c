@@ -421,8 +421,12 @@ static int sqlite_open(const char *location, void **impl, jk_error *err)
     sqlite_store *s = jk_calloc(1, sizeof *s);
     s->path = jk_strdup(location);
     int rc = JK_OK;
-    if (sqlite3_open_v2(location, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) !=
-        SQLITE_OK) {
+    /* NOMUTEX: a jk_store is used by one thread at a time (store.h), so
+     * SQLite's per-call locking only cost time (a fifth of a server's
+     * queue request went to it). */
+    if (sqlite3_open_v2(location, &s->db,
+                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+                        NULL) != SQLITE_OK) {
         rc = db_error(s, err, "cannot open");
         goto fail;
     }

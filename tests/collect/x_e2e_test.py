@@ -51,6 +51,9 @@ class XCollector(unittest.TestCase):
         # pages of 4 make a handful of tweets span several pages
         self.server = XServer(TOKEN, page_size=4).__enter__()
         self.assertEqual(run(["init", "--data", self.data])[0], 0)
+        # no politeness pause between pages of the loopback server
+        with open(os.path.join(self.data, "junkai.yaml"), "w") as f:
+            f.write("http:\n  min_interval_ms: 0\n")
         rc, out, err = run(["source", "add", "x", "xs", self.server.base, "--query", QUERY,
                             "--allow-private", "--every", "1s", "--data", self.data])
         self.assertEqual(rc, 0, err)

@@ -26,7 +26,9 @@ typedef struct stop_entry {
     stop_tier tier;
 } stop_entry;
 
-/* Sorted by host (strcmp order: bsearch). A host matches its own entry or
+/* Big platforms, national news sites (an article is linked by thousands
+ * of unrelated posts), shorteners and hosts of many users' pages.
+ * Sorted by host (strcmp order: bsearch). A host matches its own entry or
  * the nearest parent that has one (docs.google.com is shared, the rest of
  * google.com a platform). Public suffixes libpsl already knows
  * (blogspot.com, github.io, wixsite.com) need no entry: their users'
@@ -39,6 +41,7 @@ static const stop_entry stoplist[] = {
     {"amzn.to", STOP_SHARED},
     {"apple.com", STOP_PLATFORM},
     {"apps.apple.com", STOP_SHARED},
+    {"asahi.com", STOP_PLATFORM},
     {"bing.com", STOP_PLATFORM},
     {"bit.ly", STOP_SHARED},
     {"blog.fc2.com", STOP_SUFFIX},
@@ -73,10 +76,14 @@ static const stop_entry stoplist[] = {
     {"hatenablog.jp", STOP_SUFFIX},
     {"hatenadiary.com", STOP_SUFFIX},
     {"hatenadiary.jp", STOP_SUFFIX},
+    {"impress.co.jp", STOP_PLATFORM},
     {"instagram.com", STOP_PLATFORM},
     {"is.gd", STOP_SHARED},
+    {"itmedia.co.jp", STOP_PLATFORM},
+    {"jiji.com", STOP_PLATFORM},
     {"jimdofree.com", STOP_SUFFIX},
     {"jugem.jp", STOP_SUFFIX},
+    {"kyodonews.jp", STOP_PLATFORM},
     {"lin.ee", STOP_SHARED},
     {"line.me", STOP_SHARED}, /* account URLs: see url_key; open-chat invites link */
     {"linkedin.com", STOP_PLATFORM},
@@ -85,12 +92,16 @@ static const stop_entry stoplist[] = {
     {"livedoor.blog", STOP_SUFFIX},
     {"livedoor.jp", STOP_SHARED},
     {"lolipop.jp", STOP_SUFFIX},
+    {"mainichi.jp", STOP_PLATFORM},
     {"mastodon.social", STOP_SHARED},
     {"mega.nz", STOP_SHARED},
     {"microsoft.com", STOP_PLATFORM},
     {"misskey.io", STOP_SHARED},
     {"mstdn.jp", STOP_SHARED},
+    {"nhk.jp", STOP_PLATFORM},
+    {"nhk.or.jp", STOP_PLATFORM},
     {"nicovideo.jp", STOP_PLATFORM},
+    {"nikkei.com", STOP_PLATFORM},
     {"note.com", STOP_SHARED},
     {"onedrive.live.com", STOP_SHARED},
     {"ow.ly", STOP_SHARED},
@@ -101,6 +112,7 @@ static const stop_entry stoplist[] = {
     {"rebrand.ly", STOP_SHARED},
     {"reddit.com", STOP_PLATFORM},
     {"sakura.ne.jp", STOP_SUFFIX},
+    {"sankei.com", STOP_PLATFORM},
     {"seesaa.net", STOP_SUFFIX},
     {"sites.google.com", STOP_SHARED},
     {"stores.jp", STOP_SUFFIX},
@@ -111,6 +123,7 @@ static const stop_entry stoplist[] = {
     {"threads.net", STOP_PLATFORM},
     {"tiktok.com", STOP_PLATFORM},
     {"tinyurl.com", STOP_SHARED},
+    {"tokyo-np.co.jp", STOP_PLATFORM},
     {"twitch.tv", STOP_PLATFORM},
     {"twitter.com", STOP_PLATFORM},
     {"weebly.com", STOP_SUFFIX},
@@ -120,6 +133,7 @@ static const stop_entry stoplist[] = {
     {"xsrv.jp", STOP_SUFFIX},
     {"yahoo.co.jp", STOP_PLATFORM},
     {"yahoo.com", STOP_PLATFORM},
+    {"yomiuri.co.jp", STOP_PLATFORM},
     {"youtu.be", STOP_PLATFORM},
     {"youtube.com", STOP_PLATFORM},
 };

@@ -93,6 +93,18 @@ static void test_link_keys(void **state)
     expect_key("domain", "bar.blog.fc2.com", JK_LINK_YES, "bar.blog.fc2.com");
     expect_key("domain", "foo.blogspot.com", JK_LINK_YES, "foo.blogspot.com"); /* libpsl */
     expect_key("domain", "blogspot.com", JK_LINK_NO_DOMAIN, NULL);
+    expect_key("domain", "www3.nhk.or.jp", JK_LINK_PLATFORM, NULL);
+    /* entries across the sorted table (bsearch finds them only in order) */
+    const char *listed[] = {"amazon.co.jp", "bit.ly", "fc2.com", "google.co.jp", "lin.ee",
+                            "mainichi.jp", "pawoo.net", "t.co", "tokyo-np.co.jp",
+                            "twitter.com", "xsrv.jp", "youtube.com"};
+    for (size_t i = 0; i < sizeof listed / sizeof listed[0]; i++) {
+        jk_buf key;
+        jk_buf_init(&key, 0);
+        jk_indicator_type t;
+        assert_int_not_equal(jk_link_key("domain", listed[i], &t, &key), JK_LINK_YES);
+        jk_buf_release(&key);
+    }
     /* a name ending "x.com" is not x.com */
     expect_key("domain", "phishx.com", JK_LINK_YES, "phishx.com");
 

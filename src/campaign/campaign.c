@@ -416,7 +416,8 @@ int jk_linkage_build(jk_store *st, const jk_link_options *opt, jk_linkage **out,
         goto done;
 
     /* one pair per (key, item): an item naming a LINE ID twice holds it once */
-    qsort(b.pairs, b.pair_count, sizeof *b.pairs, pair_by_key);
+    if (b.pair_count) /* no pairs: no array (qsort wants one anyway) */
+        qsort(b.pairs, b.pair_count, sizeof *b.pairs, pair_by_key);
     size_t n = 0;
     for (size_t i = 0; i < b.pair_count; i++)
         if (n == 0 || b.pairs[n - 1].key != b.pairs[i].key || b.pairs[n - 1].item != b.pairs[i].item)

@@ -149,6 +149,42 @@ int jk_store_source_rm(jk_store *st, const char *name, jk_error *err);
 int jk_store_source_state(jk_store *st, int64_t id, const char *state, int64_t finished_unix,
                           jk_error *err);
 
+/* Campaigns (issue 5): reading back items and their indicators so posts
+ * that share one can be linked (src/campaign/). Strings in a row are valid
+ * only during the callback; a callback returning non-zero stops the walk. */
+typedef struct jk_indicator_row {
+    int64_t item_id;
+    const char *type;     /* "url", "line_id", … */
+    const char *value;    /* canonical */
+    const char *item_url; /* the item's own URL; NULL when unknown */
+    size_t span_start, span_end;
+} jk_indicator_row;
+typedef int (*jk_indicator_row_fn)(void *ctx, const jk_indicator_row *row);
+/* Every stored indicator, with its item's URL, in no particular order. */
+int jk_store_indicator_rows(jk_store *st, jk_indicator_row_fn fn, void *ctx, jk_error *err);
+/* One item's indicators, in span order (item_url is NULL in these rows). */
+int jk_store_item_indicators(jk_store *st, int64_t item_id, jk_indicator_row_fn fn, void *ctx,
+                             jk_error *err);
+
+typedef struct jk_item_row {
+    int64_t id;
+    const char *platform;
+    const char *external_id;
+    const char *url;
+    const char *author;
+    const char *posted_at;
+    const char *fetched_at;
+    const char *text; /* NULL unless asked for */
+    size_t text_len;
+    uint32_t categories; /* bit (1u << jk_category) for each category detected */
+} jk_item_row;
+typedef int (*jk_item_fn)(void *ctx, const jk_item_row *row);
+/* Call fn once with one item: by id, or when id is 0 by (platform,
+ * external_id). with_text reads the text too (long posts cost a read of
+ * their overflow pages). JK_ENOTFOUND when there is no such item. */
+int jk_store_item_get(jk_store *st, int64_t id, const char *platform, const char *external_id,
+                      bool with_text, jk_item_fn fn, void *ctx, jk_error *err);
+
 #ifdef __cplusplus
 }
 #endif

@@ -170,3 +170,27 @@ int jk_store_source_state(jk_store *st, int64_t id, const char *state, int64_t n
 {
     return st->ops->source_state(st->impl, id, state, now_unix, err);
 }
+
+/* Category bits of jk_item_row.categories must fit. */
+_Static_assert(JK_CATEGORY_COUNT <= 32, "jk_item_row.categories holds one bit per category");
+
+int jk_store_indicator_rows(jk_store *st, jk_indicator_row_fn fn, void *ctx, jk_error *err)
+{
+    return st->ops->indicator_rows(st->impl, 0, fn, ctx, err);
+}
+
+int jk_store_item_indicators(jk_store *st, int64_t item_id, jk_indicator_row_fn fn, void *ctx,
+                             jk_error *err)
+{
+    if (item_id <= 0)
+        return jk_error_set(err, JK_EINVAL, "item id %lld is not valid", (long long)item_id);
+    return st->ops->indicator_rows(st->impl, item_id, fn, ctx, err);
+}
+
+int jk_store_item_get(jk_store *st, int64_t id, const char *platform, const char *external_id,
+                      bool with_text, jk_item_fn fn, void *ctx, jk_error *err)
+{
+    if (id < 0 || (id == 0 && (!platform || !external_id)))
+        return jk_error_set(err, JK_EINVAL, "an item is named by its id or platform and id");
+    return st->ops->item_get(st->impl, id, platform, external_id, with_text, fn, ctx, err);
+}

@@ -138,8 +138,10 @@ int jk_intel_read_stix(const char *data, size_t len, const jk_intel_reader *r,
                 (rc = read_indicator(o, i, r, stats, &where, &pat)))
                 break;
         }
-    } else if (json_is_object(root) && str(root, "type") && !strcmp(str(root, "type"), "indicator")) {
-        rc = read_indicator(root, 0, r, stats, &where, &pat);
+    } else if (json_is_object(root) && str(root, "type")) {
+        /* one object on its own; only an indicator names values */
+        if (!strcmp(str(root, "type"), "indicator"))
+            rc = read_indicator(root, 0, r, stats, &where, &pat);
     } else {
         rc = jk_error_set(err, JK_EPARSE, "%s: not a STIX bundle (no \"objects\" array)", r->name);
     }

@@ -21,6 +21,7 @@ static const jk_command commands[] = {
     {"extract", cmd_extract, "print the indicators (URLs, phones, IDs, wallets…) in posts"},
     {"links", cmd_links, "the items linked to an item by shared indicators, and its campaign"},
     {"campaigns", cmd_campaigns, "groups of items linked by shared indicators"},
+    {"intel", cmd_intel, "import, list and export intel lists of known-bad indicators"},
 };
 
 static void usage(FILE *to)

@@ -58,11 +58,11 @@ static void test_open_migrates_and_reopens(void **state)
     jk_store *st;
     jk_error err;
     assert_int_equal(jk_store_open(path, &st, &err), 0);
-    assert_int_equal(jk_store_schema_version(st), 2);
+    assert_int_equal(jk_store_schema_version(st), 3);
     jk_store_close(st);
     /* a second open applies nothing and keeps the version */
     assert_int_equal(jk_store_open(path, &st, &err), 0);
-    assert_int_equal(jk_store_schema_version(st), 2);
+    assert_int_equal(jk_store_schema_version(st), 3);
     jk_store_close(st);
     /* WAL mode is persistent in the file */
     sqlite3 *db;

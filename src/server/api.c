@@ -200,7 +200,7 @@ static int put_indicator(void *p, const jk_indicator_row *r)
         jk_buf_putc(l->out, ',');
     put_field(l->out, true, "type", r->type);
     put_field(l->out, false, "value", r->value);
-    jk_buf_printf(l->out, ",\"span\":[%lld,%lld]}", (long long)r->start, (long long)r->end);
+    jk_buf_printf(l->out, ",\"span\":[%zu,%zu]}", r->span_start, r->span_end);
     return 0;
 }
 
@@ -483,7 +483,7 @@ static void item_get(jk_request *req)
     jk_buf_init(&out, 0);
     item_ctx c = {req, &out, 0, true, JK_OK, {0}};
     jk_error err;
-    int rc = jk_store_item_get(req->store, id, put_item, &c, &err);
+    int rc = jk_store_review_item_get(req->store, id, put_item, &c, &err);
     if (rc == JK_ENOTFOUND) {
         jk_buf_release(&out);
         jk_reply_error(req, 404, "no item %lld", (long long)id);

@@ -34,6 +34,22 @@ struct jk_store_ops {
     int (*source_rm)(void *impl, const char *name, jk_error *err);
     int (*source_state)(void *impl, int64_t id, const char *state, int64_t now_unix,
                         jk_error *err);
+    /* campaigns (issue 5) */
+    int (*indicator_rows)(void *impl, int64_t item_id, jk_indicator_row_fn fn, void *ctx,
+                          jk_error *err);
+    int (*item_get)(void *impl, int64_t id, const char *platform, const char *external_id,
+                    bool with_text, jk_item_fn fn, void *ctx, jk_error *err);
+    /* intel lists (issue 5) */
+    int (*intel_list_put)(void *impl, const jk_intel_list_info *list, int64_t *list_id,
+                          int64_t *version, jk_error *err);
+    int (*intel_entry_add)(void *impl, int64_t list_id, const char *type, const char *value,
+                           const char *first_seen, const char *description, jk_error *err);
+    int (*intel_list_finish)(void *impl, int64_t list_id, long skipped, long *entries,
+                             jk_error *err);
+    int (*intel_lists)(void *impl, jk_intel_list_fn fn, void *ctx, jk_error *err);
+    int (*intel_list_rm)(void *impl, const char *name, jk_error *err);
+    int (*intel_entries)(void *impl, jk_intel_entry_fn fn, void *ctx, jk_error *err);
+    int (*indicator_export)(void *impl, jk_indicator_export_fn fn, void *ctx, jk_error *err);
     /* review workbench (accounts, sessions, queue, decisions, audit) */
     int (*user_add)(void *impl, const char *name, const char *role, const char *password_hash,
                     int64_t *id, jk_error *err);
@@ -49,10 +65,9 @@ struct jk_store_ops {
     int (*session_delete)(void *impl, const char *id_hash, jk_error *err);
     int (*queue)(void *impl, const jk_queue_filter *filter, jk_review_item_fn fn, void *ctx,
                  jk_error *err);
-    int (*item_get)(void *impl, int64_t id, jk_review_item_fn fn, void *ctx, jk_error *err);
-    int (*item_detections)(void *impl, int64_t item_id, jk_detection_fn fn, void *ctx,
+    int (*review_item_get)(void *impl, int64_t id, jk_review_item_fn fn, void *ctx,
                            jk_error *err);
-    int (*item_indicators)(void *impl, int64_t item_id, jk_indicator_fn fn, void *ctx,
+    int (*item_detections)(void *impl, int64_t item_id, jk_detection_fn fn, void *ctx,
                            jk_error *err);
     int (*decision_add)(void *impl, int64_t item_id, const jk_decision_row *decision,
                         jk_error *err);

@@ -301,9 +301,9 @@ static void test_queue(void **state)
     assert_true(q.score[0] > 0.98);
 
     ids one = {0};
-    assert_int_equal(jk_store_item_get(st, none, collect_item, &one, &err), 0);
+    assert_int_equal(jk_store_review_item_get(st, none, collect_item, &one, &err), 0);
     assert_int_equal(one.n, 1);
-    assert_int_equal(jk_store_item_get(st, 12345, collect_item, &one, &err), JK_ENOTFOUND);
+    assert_int_equal(jk_store_review_item_get(st, 12345, collect_item, &one, &err), JK_ENOTFOUND);
     jk_store_close(st);
 }
 

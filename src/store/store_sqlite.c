@@ -280,9 +280,9 @@ static const char *const statements[ST_COUNT] = {
         " last_run_at = CASE WHEN ?3 != 0 THEN strftime('%Y-%m-%dT%H:%M:%SZ','now')"
         " ELSE last_run_at END,"
         " last_run_unix = CASE WHEN ?3 != 0 THEN ?3 ELSE last_run_unix END WHERE id = ?1",
-    /* campaigns (issue 5). No index on indicators(item_id): one item's
-     * indicators are a table scan (about 0.1 s per million rows), which
-     * `junkai links` does once; the linking pass reads every row anyway. */
+    /* campaigns (issue 5). One item's indicators use indicators_item
+     * (added with the review queue, which reads them per queued item); the
+     * linking pass reads every row anyway. */
     [ST_INDICATOR_ROWS] =
         "SELECT n.item_id, n.type, n.value, i.url, n.span_start, n.span_end"
         " FROM indicators n JOIN items i ON i.id = n.item_id",

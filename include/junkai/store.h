@@ -231,8 +231,10 @@ typedef struct jk_indicator_export_row {
     long items;
 } jk_indicator_export_row;
 typedef int (*jk_indicator_export_fn)(void *ctx, const jk_indicator_export_row *row);
-int jk_store_indicators_export(jk_store *st, jk_indicator_export_fn fn, void *ctx,
-                               jk_error *err);
+/* confirmed_only: only items whose latest decision (the workbench's) is
+ * "confirm"; otherwise every item with a detection. */
+int jk_store_indicators_export(jk_store *st, bool confirmed_only, jk_indicator_export_fn fn,
+                               void *ctx, jk_error *err);
 
 /* ---- Review workbench: accounts, sessions, decisions, the ranked queue
  * and the hash-chained audit log (the server's half of the store). ---- */

@@ -19,7 +19,7 @@ static const char intel_usage[] =
     "                        [--match exact|domain|prefix] [--data DIR]\n"
     "       junkai intel list [--data DIR]\n"
     "       junkai intel rm NAME [--data DIR]\n"
-    "       junkai intel export --format stix|misp|csv [--defang] [--output FILE]\n"
+    "       junkai intel export --format stix|misp|csv [--confirmed] [--defang] [--output FILE]\n"
     "                           [--data DIR]\n"
     "\n"
     "add     import FILE (\"-\": standard input) as the intel list NAME; adding\n"
@@ -35,11 +35,12 @@ static const char intel_usage[] =
     "list    the lists: name, version, import time, format, category, match,\n"
     "        entries, skipped, source file\n"
     "rm      remove a list and its entries\n"
-    "export  the indicators of every stored item that has a detection (a rule\n"
-    "        or intel hit; there are no confirmed decisions yet, so this is\n"
-    "        everything detected, not only what a person confirmed), as a\n"
-    "        STIX 2.1 bundle, a MISP event or CSV (type,value,first_seen,\n"
-    "        last_seen,items). --defang writes hxxp://example[.]com forms.\n"
+    "export  the indicators of stored items as a STIX 2.1 bundle, a MISP event\n"
+    "        or CSV (type,value,first_seen,last_seen,items): with --confirmed\n"
+    "        only those of items a person confirmed in the workbench (their\n"
+    "        latest decision is confirm), else those of every item with a\n"
+    "        detection (a rule or intel hit). --defang writes\n"
+    "        hxxp://example[.]com forms.\n"
     "\n"
     "Posts imported or patrolled later are matched against every list; a\n"
     "match is a detection with rule id intel:NAME. 'junkai scan --data DIR'\n"
@@ -158,7 +159,8 @@ done:
     return status;
 }
 
-static int intel_export(jk_store *store, const char *format, bool defang, const char *output)
+static int intel_export(jk_store *store, const char *format, bool defang, bool confirmed,
+                        const char *output)
 {
     jk_intel_format f;
     if (!format || jk_intel_format_from_name(format, &f)) {
@@ -170,7 +172,7 @@ static int intel_export(jk_store *store, const char *format, bool defang, const 
     jk_intel_export_stats stats;
     jk_error err;
     int status = JK_EXIT_ERROR;
-    if (jk_intel_export(store, f, defang, time(NULL), &out, &stats, &err)) {
+    if (jk_intel_export(store, f, defang, confirmed, time(NULL), &out, &stats, &err)) {
         jk_cli_error("%s", err.message);
         goto done;
     }
@@ -204,6 +206,7 @@ int cmd_intel(int argc, char **argv)
         {"category", required_argument, NULL, 'c'},
         {"match", required_argument, NULL, 'm'},
         {"defang", no_argument, NULL, 'D'},
+        {"confirmed", no_argument, NULL, 'C'},
         {"output", required_argument, NULL, 'o'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
@@ -214,7 +217,7 @@ int cmd_intel(int argc, char **argv)
     }
     const char *sub = argv[1];
     const char *data = NULL, *format = NULL, *category = NULL, *match = NULL, *output = NULL;
-    bool defang = false;
+    bool defang = false, confirmed = false;
     optind = 1;
     int ch;
     while ((ch = getopt_long(argc - 1, argv + 1, "ho:", options, NULL)) != -1) {
@@ -224,6 +227,7 @@ int cmd_intel(int argc, char **argv)
         case 'c': category = optarg; break;
         case 'm': match = optarg; break;
         case 'D': defang = true; break;
+        case 'C': confirmed = true; break;
         case 'o': output = optarg; break;
         case 'h':
             fputs(intel_usage, stdout);
@@ -276,7 +280,7 @@ int cmd_intel(int argc, char **argv)
         }
         break;
     default:
-        status = intel_export(store, format, defang, output);
+        status = intel_export(store, format, defang, confirmed, output);
     }
     jk_store_close(store);
     return status;

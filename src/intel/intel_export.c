@@ -225,8 +225,8 @@ static int dump(json_t *root, jk_buf *out, jk_error *err)
     return rc;
 }
 
-int jk_intel_export(jk_store *st, jk_intel_format format, bool defang, time_t now, jk_buf *out,
-                    jk_intel_export_stats *stats, jk_error *err)
+int jk_intel_export(jk_store *st, jk_intel_format format, bool defang, bool confirmed_only,
+                    time_t now, jk_buf *out, jk_intel_export_stats *stats, jk_error *err)
 {
     memset(stats, 0, sizeof *stats);
     if (sodium_init() < 0)
@@ -249,7 +249,7 @@ int jk_intel_export(jk_store *st, jk_intel_format format, bool defang, time_t no
         jk_buf_puts(out, "type,value,first_seen,last_seen,items\r\n");
     else
         c.objects = json_array();
-    int rc = jk_store_indicators_export(st, on_row, &c, err);
+    int rc = jk_store_indicators_export(st, confirmed_only, on_row, &c, err);
     if (rc || format == JK_INTEL_CSV)
         goto done;
     json_t *root;

@@ -23,13 +23,15 @@ typedef struct jk_intel_export_stats {
     long left_out; /* indicators whose type the format cannot carry (STIX: contact points, wallets) */
 } jk_intel_export_stats;
 
-/* Write the export into out (appended). now is the export time (STIX
+/* Write the export into out (appended): the indicators of every item
+ * with a detection, or with confirmed_only those of items a person
+ * confirmed in the workbench. now is the export time (STIX
  * created/modified, MISP event date). defang writes values in their
  * defanged form (hxxp, [.]) for pasting into mail and tickets: a
  * defanged STIX or MISP file names the indicators but no tool will match
  * them. */
-int jk_intel_export(jk_store *st, jk_intel_format format, bool defang, time_t now, jk_buf *out,
-                    jk_intel_export_stats *stats, jk_error *err);
+int jk_intel_export(jk_store *st, jk_intel_format format, bool defang, bool confirmed_only,
+                    time_t now, jk_buf *out, jk_intel_export_stats *stats, jk_error *err);
 
 /* The STIX id of an indicator of `type` with canonical `value`:
  * "indicator--" and a UUID derived from them (BLAKE2b, shaped as an RFC

@@ -236,10 +236,10 @@ int jk_store_intel_entries(jk_store *st, jk_intel_entry_fn fn, void *ctx, jk_err
     return st->ops->intel_entries(st->impl, fn, ctx, err);
 }
 
-int jk_store_indicators_export(jk_store *st, jk_indicator_export_fn fn, void *ctx,
-                               jk_error *err)
+int jk_store_indicators_export(jk_store *st, bool confirmed_only, jk_indicator_export_fn fn,
+                               void *ctx, jk_error *err)
 {
-    return st->ops->indicator_export(st->impl, fn, ctx, err);
+    return st->ops->indicator_export(st->impl, confirmed_only, fn, ctx, err);
 }
 
 /* ---- Review workbench: accounts, sessions, queue, decisions, audit ---- */

@@ -49,7 +49,8 @@ struct jk_store_ops {
     int (*intel_lists)(void *impl, jk_intel_list_fn fn, void *ctx, jk_error *err);
     int (*intel_list_rm)(void *impl, const char *name, jk_error *err);
     int (*intel_entries)(void *impl, jk_intel_entry_fn fn, void *ctx, jk_error *err);
-    int (*indicator_export)(void *impl, jk_indicator_export_fn fn, void *ctx, jk_error *err);
+    int (*indicator_export)(void *impl, bool confirmed_only, jk_indicator_export_fn fn, void *ctx,
+                            jk_error *err);
     /* review workbench (accounts, sessions, queue, decisions, audit) */
     int (*user_add)(void *impl, const char *name, const char *role, const char *password_hash,
                     int64_t *id, jk_error *err);

@@ -224,6 +224,7 @@ enum {
     ST_INTEL_LIST_RM,
     ST_INTEL_ENTRIES,
     ST_INDICATOR_EXPORT,
+    ST_INDICATOR_EXPORT_CONFIRMED,
     ST_COUNT
 };
 
@@ -328,6 +329,13 @@ static const char *const statements[ST_COUNT] = {
         "SELECT x.type, x.value, min(i.fetched_at), max(i.fetched_at), count(DISTINCT i.id)"
         " FROM indicators x JOIN items i ON i.id = x.item_id"
         " WHERE EXISTS (SELECT 1 FROM detections d WHERE d.item_id = i.id)"
+        " GROUP BY x.type, x.value ORDER BY x.type, x.value",
+    /* …of items a person confirmed: their latest decision says so */
+    [ST_INDICATOR_EXPORT_CONFIRMED] =
+        "SELECT x.type, x.value, min(i.fetched_at), max(i.fetched_at), count(DISTINCT i.id)"
+        " FROM indicators x JOIN items i ON i.id = x.item_id"
+        " WHERE (SELECT d.decision FROM decisions d WHERE d.item_id = i.id"
+        "        ORDER BY d.id DESC LIMIT 1) = 'confirm'"
         " GROUP BY x.type, x.value ORDER BY x.type, x.value",
 };
 
@@ -1072,11 +1080,11 @@ static int sqlite_intel_entries(void *impl, jk_intel_entry_fn fn, void *ctx, jk_
     return rc;
 }
 
-static int sqlite_indicator_export(void *impl, jk_indicator_export_fn fn, void *ctx,
-                                   jk_error *err)
+static int sqlite_indicator_export(void *impl, bool confirmed_only, jk_indicator_export_fn fn,
+                                   void *ctx, jk_error *err)
 {
     sqlite_store *s = impl;
-    sqlite3_stmt *st = stmt(s, ST_INDICATOR_EXPORT);
+    sqlite3_stmt *st = stmt(s, confirmed_only ? ST_INDICATOR_EXPORT_CONFIRMED : ST_INDICATOR_EXPORT);
     int step;
     while ((step = sqlite3_step(st)) == SQLITE_ROW) {
         jk_indicator_export_row row = {

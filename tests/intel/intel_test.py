@@ -236,6 +236,49 @@ class IntelCommands(unittest.TestCase):
         self.assertEqual(rc, 2)
         self.assertIn("--format", err)
 
+    def test_export_confirmed_only(self):
+        """--confirmed: only items a person confirmed in the workbench (the
+        decision goes through the real API of `junkai serve`)."""
+        sys.path.insert(0, os.path.join(os.path.dirname(HERE), "server"))
+        import serverlib
+        self.add("jpcert", os.path.join(DATA, "jpcert-phishurl.csv"))
+        run(["import", "--data", self.data, "--rules", self.no_rules, self.posts])
+        rc, out, err = run(["intel", "export", "--format", "csv", "--confirmed",
+                            "--data", self.data])
+        self.assertEqual(rc, 0, err)
+        self.assertEqual(list(csv.DictReader(io.StringIO(out))), [])  # nobody confirmed yet
+        with self.db() as c:
+            hit = sorted(r[0] for r in c.execute("SELECT DISTINCT item_id FROM detections"))
+        p = subprocess.run([BIN, "user", "add", "pat", "--role", "patroller", "--data", self.data],
+                           input=b"correct horse battery\n", capture_output=True, timeout=60)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        server = serverlib.Server(BIN, self.data)
+        try:
+            client = serverlib.Client(server.port)
+            self.assertEqual(client.login("pat", "correct horse battery").status, 200)
+            r = client.request("POST", "/api/items/%d/decision" % hit[0],
+                               {"decision": "confirm", "category": "phishing"})
+            self.assertEqual(r.status, 200, r.raw)
+            if len(hit) > 1:
+                r = client.request("POST", "/api/items/%d/decision" % hit[1],
+                                   {"decision": "dismiss", "reason": "benign"})
+                self.assertEqual(r.status, 200, r.raw)
+        finally:
+            server.stop()
+        rc, out, err = run(["intel", "export", "--format", "csv", "--confirmed",
+                            "--data", self.data])
+        rows = list(csv.DictReader(io.StringIO(out)))
+        with self.db() as c:
+            want = sorted(r[0] for r in c.execute(
+                "SELECT DISTINCT value FROM indicators WHERE item_id = ?", (hit[0],)))
+        self.assertEqual(sorted(r["value"] for r in rows), want)
+        self.assertTrue(want)
+        rc, everything, _ = run(["intel", "export", "--format", "csv", "--data", self.data])
+        every = {r["value"] for r in csv.DictReader(io.StringIO(everything))}
+        self.assertTrue(set(want) <= every)
+        if len(hit) > 1:  # the dismissed item's indicators are left out of --confirmed
+            self.assertGreater(len(every), len(rows))
+
 
 if __name__ == "__main__":
     BIN = os.path.abspath(sys.argv.pop(1))

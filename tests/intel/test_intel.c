@@ -741,7 +741,7 @@ static void test_export(void **state)
     jk_buf out;
     jk_buf_init(&out, 0);
     jk_intel_export_stats stats;
-    assert_int_equal(jk_intel_export(st, JK_INTEL_CSV, true, 0, &out, &stats, &err), JK_OK);
+    assert_int_equal(jk_intel_export(st, JK_INTEL_CSV, true, false, 0, &out, &stats, &err), JK_OK);
     assert_int_equal(stats.written, 2); /* item 2 has no detection */
     const char *csv = strchr(out.data, '\n') + 1;
     assert_non_null(strstr(csv, "telegram,@scam,"));
@@ -749,7 +749,7 @@ static void test_export(void **state)
     assert_null(strstr(out.data, "quiet"));
 
     jk_buf_reset(&out);
-    assert_int_equal(jk_intel_export(st, JK_INTEL_STIX, false, 0, &out, &stats, &err), JK_OK);
+    assert_int_equal(jk_intel_export(st, JK_INTEL_STIX, false, false, 0, &out, &stats, &err), JK_OK);
     assert_int_equal(stats.written, 1);
     assert_int_equal(stats.left_out, 1);
     assert_non_null(strstr(out.data, "\"pattern\": \"[url:value = 'https://evil.example.com/a,b']\""));
@@ -765,7 +765,7 @@ static void test_export(void **state)
     assert_string_not_equal(id, again);
 
     jk_buf_reset(&out);
-    assert_int_equal(jk_intel_export(st, JK_INTEL_MISP, false, 0, &out, &stats, &err), JK_OK);
+    assert_int_equal(jk_intel_export(st, JK_INTEL_MISP, false, false, 0, &out, &stats, &err), JK_OK);
     assert_int_equal(stats.written, 2);
     assert_non_null(strstr(out.data, "\"type\": \"text\""));
     assert_non_null(strstr(out.data, "junkai type telegram"));

@@ -16,8 +16,8 @@ PACKAGES="
   build-essential cmake pkgconf clang llvm libclang-rt-14-dev
   $HS libutf8proc-dev libyaml-dev libjansson-dev libcmocka-dev
   libsqlite3-dev libsodium-dev libcsv-dev libcurl4-openssl-dev libxml2-dev
-  libpsl-dev publicsuffix libidn2-dev
-  icu-devtools ripgrep grep manpages-ja python3
+  libpsl-dev publicsuffix libidn2-dev zlib1g-dev
+  icu-devtools ripgrep grep manpages-ja python3 nodejs npm
 "
 
 missing=""

@@ -21,6 +21,7 @@ typedef struct jk_ingest {
     jk_scan_scratch *scratch;
     jk_indicator_list indicators; /* reused for every post */
     long fresh, seen, hits, skipped;
+    int64_t last_item_id; /* the item the last jk_ingest_post stored or found */
 } jk_ingest;
 
 int jk_ingest_init(jk_ingest *in, jk_store *store, const jk_scanner *scanner,

@@ -86,6 +86,26 @@ static const char *const migrations[] = {
      * search still reads a bounded number of segments. */
     "INSERT INTO items_fts (items_fts, rank) VALUES ('automerge', 16);"
     "INSERT INTO items_fts (items_fts, rank) VALUES ('crisismerge', 64);",
+    /* evidence: files named by their SHA-256 (WARC of each fetch), which
+     * items came from which, and a per-source switch (on by default) */
+    "CREATE TABLE evidence ("
+    "  id INTEGER PRIMARY KEY,"
+    "  sha256 TEXT NOT NULL UNIQUE,"
+    "  path TEXT NOT NULL,"
+    "  kind TEXT NOT NULL,"
+    "  url TEXT,"
+    "  item_id INTEGER REFERENCES items(id) ON DELETE SET NULL,"
+    "  run_id INTEGER REFERENCES patrol_runs(id),"
+    "  source_id INTEGER REFERENCES sources(id) ON DELETE SET NULL,"
+    "  created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ','now')),"
+    "  size INTEGER NOT NULL);"
+    "CREATE INDEX evidence_run ON evidence(run_id);"
+    "CREATE TABLE item_evidence ("
+    "  item_id INTEGER NOT NULL REFERENCES items(id) ON DELETE CASCADE,"
+    "  evidence_id INTEGER NOT NULL REFERENCES evidence(id) ON DELETE CASCADE,"
+    "  PRIMARY KEY (item_id, evidence_id)) WITHOUT ROWID;"
+    "CREATE INDEX item_evidence_evidence ON item_evidence(evidence_id);"
+    "ALTER TABLE sources ADD COLUMN evidence INTEGER NOT NULL DEFAULT 1;",
 };
 
 enum {
@@ -112,6 +132,11 @@ enum {
     ST_SOURCE_LIST,
     ST_SOURCE_RM,
     ST_SOURCE_STATE,
+    ST_EVIDENCE_ADD,
+    ST_EVIDENCE_FIND,
+    ST_ITEM_EVIDENCE,
+    ST_SOURCE_SET_EVIDENCE,
+    ST_SOURCE_EVIDENCE,
     ST_COUNT
 };
 
@@ -168,6 +193,14 @@ static const char *const statements[ST_COUNT] = {
         " last_run_at = CASE WHEN ?3 != 0 THEN strftime('%Y-%m-%dT%H:%M:%SZ','now')"
         " ELSE last_run_at END,"
         " last_run_unix = CASE WHEN ?3 != 0 THEN ?3 ELSE last_run_unix END WHERE id = ?1",
+    [ST_EVIDENCE_ADD] =
+        "INSERT INTO evidence (sha256, path, kind, url, item_id, run_id, source_id, size)"
+        " VALUES (?1,?2,?3,?4,?5,?6,?7,?8) ON CONFLICT (sha256) DO NOTHING",
+    [ST_EVIDENCE_FIND] = "SELECT id FROM evidence WHERE sha256 = ?1",
+    [ST_ITEM_EVIDENCE] =
+        "INSERT OR IGNORE INTO item_evidence (item_id, evidence_id) VALUES (?1, ?2)",
+    [ST_SOURCE_SET_EVIDENCE] = "UPDATE sources SET evidence = ?2 WHERE id = ?1",
+    [ST_SOURCE_EVIDENCE] = "SELECT evidence FROM sources WHERE id = ?1",
 };
 
 typedef struct sqlite_store {
@@ -613,6 +646,74 @@ static int sqlite_source_state(void *impl, int64_t id, const char *state, int64_
     return run_step(s, st, err, "saving a source's state");
 }
 
+static void bind_id(sqlite3_stmt *st, int col, int64_t id)
+{
+    if (id)
+        sqlite3_bind_int64(st, col, id);
+    else
+        sqlite3_bind_null(st, col);
+}
+
+static int sqlite_evidence_add(void *impl, const jk_evidence_in *ev, int64_t *id, jk_error *err)
+{
+    sqlite_store *s = impl;
+    sqlite3_stmt *st = stmt(s, ST_EVIDENCE_ADD);
+    bind_text(st, 1, ev->sha256);
+    bind_text(st, 2, ev->path);
+    bind_text(st, 3, ev->kind);
+    bind_text(st, 4, ev->url);
+    bind_id(st, 5, ev->item_id);
+    bind_id(st, 6, ev->run_id);
+    bind_id(st, 7, ev->source_id);
+    sqlite3_bind_int64(st, 8, ev->size);
+    int rc = run_step(s, st, err, "recording evidence");
+    if (rc)
+        return rc;
+    st = stmt(s, ST_EVIDENCE_FIND);
+    bind_text(st, 1, ev->sha256);
+    rc = find_id(s, st, id) ? JK_OK : db_error(s, err, "finding recorded evidence");
+    sqlite3_reset(st);
+    return rc;
+}
+
+static int sqlite_item_evidence(void *impl, int64_t item_id, int64_t evidence_id, jk_error *err)
+{
+    sqlite_store *s = impl;
+    sqlite3_stmt *st = stmt(s, ST_ITEM_EVIDENCE);
+    sqlite3_bind_int64(st, 1, item_id);
+    sqlite3_bind_int64(st, 2, evidence_id);
+    return run_step(s, st, err, "linking an item to its evidence");
+}
+
+static int sqlite_source_set_evidence(void *impl, int64_t source_id, bool keep, jk_error *err)
+{
+    sqlite_store *s = impl;
+    sqlite3_stmt *st = stmt(s, ST_SOURCE_SET_EVIDENCE);
+    sqlite3_bind_int64(st, 1, source_id);
+    sqlite3_bind_int(st, 2, keep ? 1 : 0);
+    int rc = run_step(s, st, err, "setting a source's evidence switch");
+    if (!rc && sqlite3_changes(s->db) == 0)
+        rc = jk_error_set(err, JK_ENOTFOUND, "no source with id %lld", (long long)source_id);
+    return rc;
+}
+
+static int sqlite_source_evidence(void *impl, int64_t source_id, bool *keep, jk_error *err)
+{
+    sqlite_store *s = impl;
+    sqlite3_stmt *st = stmt(s, ST_SOURCE_EVIDENCE);
+    sqlite3_bind_int64(st, 1, source_id);
+    int step = sqlite3_step(st);
+    int rc = JK_OK;
+    if (step == SQLITE_ROW)
+        *keep = sqlite3_column_int(st, 0) != 0;
+    else if (step == SQLITE_DONE)
+        rc = jk_error_set(err, JK_ENOTFOUND, "no source with id %lld", (long long)source_id);
+    else
+        rc = db_error(s, err, "reading a source's evidence switch");
+    sqlite3_reset(st);
+    return rc;
+}
+
 const struct jk_store_ops jk_store_sqlite_ops = {
     .name = "sqlite",
     .open = sqlite_open,
@@ -633,4 +734,8 @@ const struct jk_store_ops jk_store_sqlite_ops = {
     .source_list = sqlite_source_list,
     .source_rm = sqlite_source_rm,
     .source_state = sqlite_source_state,
+    .evidence_add = sqlite_evidence_add,
+    .item_evidence = sqlite_item_evidence,
+    .source_set_evidence = sqlite_source_set_evidence,
+    .source_evidence = sqlite_source_evidence,
 };

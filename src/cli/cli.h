@@ -34,6 +34,9 @@ int cmd_source(int argc, char **argv);
 int cmd_patrol(int argc, char **argv);
 int cmd_tip(int argc, char **argv);
 int cmd_extract(int argc, char **argv);
+int cmd_links(int argc, char **argv);
+int cmd_campaigns(int argc, char **argv);
+int cmd_intel(int argc, char **argv);
 
 /* The data directory: the option if given, else $JUNKAI_DATA, else
  * ./junkai-data. */

@@ -32,6 +32,9 @@ static const char scan_usage[] =
     "  --threads N         scan on N threads (default 1); output order is kept\n"
     "  --stats             print counts per category on standard error\n"
     "  --color WHEN        auto, always or never (text format)\n"
+    "  --data DIR          also match every post's indicators against the intel\n"
+    "                      lists stored in DIR (see 'junkai intel'); without it\n"
+    "                      scan opens no store\n"
     "  -h, --help          show this help\n"
     "\n"
     "Exit status: 0 if any item hit, 1 if none did, 2 on error. Lines that\n"
@@ -46,7 +49,8 @@ enum {
     OPT_ONLY_HITS,
     OPT_THREADS,
     OPT_STATS,
-    OPT_COLOR
+    OPT_COLOR,
+    OPT_DATA
 };
 
 static const struct option scan_options[] = {
@@ -59,6 +63,7 @@ static const struct option scan_options[] = {
     {"threads", required_argument, NULL, OPT_THREADS},
     {"stats", no_argument, NULL, OPT_STATS},
     {"color", required_argument, NULL, OPT_COLOR},
+    {"data", required_argument, NULL, OPT_DATA},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
@@ -102,6 +107,8 @@ int cmd_scan(int argc, char **argv)
     int status = JK_EXIT_ERROR;
     jk_engine eng;
     memset(&eng, 0, sizeof eng);
+    const char *data = NULL;
+    jk_intel *intel = NULL;
 
     optind = 1;
     int ch;
@@ -172,6 +179,9 @@ int cmd_scan(int argc, char **argv)
                 goto done;
             }
             break;
+        case OPT_DATA:
+            data = optarg;
+            break;
         case 'h':
             fputs(scan_usage, stdout);
             status = JK_EXIT_OK;
@@ -189,7 +199,22 @@ int cmd_scan(int argc, char **argv)
 
     if (jk_engine_load(&eng, rule_paths, rule_count) || jk_engine_compile(&eng))
         goto done;
-    if (jk_ruleset_rule_count(eng.rules) == 0)
+    if (data) {
+        /* the lists are read once, then the store is closed: scanning
+         * itself never touches it */
+        jk_store *store;
+        jk_error err;
+        if (jk_open_data_store(data, &store))
+            goto done;
+        int rc = jk_intel_load(store, &intel, &err);
+        jk_store_close(store);
+        if (rc) {
+            jk_cli_error("%s", err.message);
+            goto done;
+        }
+        opt.intel = intel;
+    }
+    if (jk_ruleset_rule_count(eng.rules) == 0 && !jk_intel_entry_count(intel))
         jk_cli_error("warning: no rules loaded; nothing can hit");
 
     jk_scan_totals totals;
@@ -205,6 +230,7 @@ int cmd_scan(int argc, char **argv)
         status = totals.hit_items ? JK_EXIT_HIT : JK_EXIT_NOHIT;
 
 done:
+    jk_intel_free(intel);
     jk_engine_release(&eng);
     free(rule_paths);
     return status;

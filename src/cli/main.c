@@ -19,6 +19,9 @@ static const jk_command commands[] = {
     {"patrol", cmd_patrol, "run due sources through their collectors into the store"},
     {"tip", cmd_tip, "register a citizen's tip (a URL and a note) as an item"},
     {"extract", cmd_extract, "print the indicators (URLs, phones, IDs, wallets…) in posts"},
+    {"links", cmd_links, "the items linked to an item by shared indicators, and its campaign"},
+    {"campaigns", cmd_campaigns, "groups of items linked by shared indicators"},
+    {"intel", cmd_intel, "import, list and export intel lists of known-bad indicators"},
 };
 
 static void usage(FILE *to)

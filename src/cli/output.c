@@ -251,11 +251,16 @@ int jk_output_text(jk_buf *out, const jk_item_ref *item, const jk_filtered_hits 
 
     for (size_t i = 0; i < hits->count; i++) {
         const jk_hit *h = hits->hits[i];
-        jk_rule_info info;
-        jk_ruleset_rule_info(rules, h->rule, &info);
+        /* an intel list's hit (rule id "intel:LIST") indexes no rule */
+        const char *title = "on an intel list";
+        if (h->rule < jk_ruleset_rule_count(rules)) {
+            jk_rule_info info;
+            jk_ruleset_rule_info(rules, h->rule, &info);
+            title = info.title;
+        }
         jk_buf_printf(out, "    %-18s %.2f  %s%s%s  %s  (", jk_category_id(h->category),
                       h->score, color ? ANSI_RULE : "", h->rule_id, color ? ANSI_RESET : "",
-                      info.title);
+                      title);
         for (size_t k = 0; k < h->term_count; k++)
             jk_buf_printf(out, "%s%s", k ? ", " : "", h->terms[k]);
         jk_buf_puts(out, ")\n");

@@ -57,6 +57,7 @@ typedef struct worker_ctx {
     jk_scan_scratch *scratch;
     jk_filtered_hits filtered;
     jk_indicator_list indicators;
+    jk_intel_hits intel_hits;
 } worker_ctx;
 
 static void batch_release(batch *b)
@@ -195,6 +196,22 @@ static void filter_hits(const jk_scan_options *opt, const jk_scan_result *res,
     }
 }
 
+/* Intel hits join the filtered rule hits under the same filters. */
+static void add_intel_hits(const jk_scan_options *opt, const jk_intel_hits *ih,
+                           jk_filtered_hits *f)
+{
+    for (size_t i = 0; i < ih->count; i++) {
+        const jk_hit *h = &ih->hits[i];
+        if ((opt->has_category_filter && !opt->category_wanted[h->category]) ||
+            h->score < opt->min_score)
+            continue;
+        jk_grow((void **)&f->hits, &f->cap, f->count + 1, sizeof *f->hits);
+        f->hits[f->count++] = h;
+        double *cs = &f->category_score[h->category];
+        *cs = 1.0 - (1.0 - *cs) * (1.0 - h->score);
+    }
+}
+
 static void process_batch(worker_ctx *w, batch *b)
 {
     const jk_scan_options *opt = w->opt;
@@ -236,6 +253,16 @@ static void process_batch(worker_ctx *w, batch *b)
         }
         b->totals.items++;
         filter_hits(opt, &res, &w->filtered);
+        bool extracted = false;
+        if (jk_intel_entry_count(opt->intel)) {
+            /* lists loaded: every item's indicators are looked up */
+            jk_indicator_list_release(&w->indicators);
+            jk_error ignored;
+            jk_indicators_extract(item.text, item.text_len, &w->indicators, &ignored);
+            extracted = true;
+            jk_intel_match(opt->intel, &w->indicators, &w->intel_hits);
+            add_intel_hits(opt, &w->intel_hits, &w->filtered);
+        }
         if (w->filtered.count) {
             b->totals.hit_items++;
             for (int c = 0; c < JK_CATEGORY_COUNT; c++)
@@ -243,9 +270,11 @@ static void process_batch(worker_ctx *w, batch *b)
         }
         if (w->filtered.count || !opt->only_hits) {
             /* only for what is printed: --only-hits skips the rest */
-            jk_indicator_list_release(&w->indicators);
-            jk_error ignored;
-            jk_indicators_extract(item.text, item.text_len, &w->indicators, &ignored);
+            if (!extracted) {
+                jk_indicator_list_release(&w->indicators);
+                jk_error ignored;
+                jk_indicators_extract(item.text, item.text_len, &w->indicators, &ignored);
+            }
             item.indicators = &w->indicators;
             if (opt->format == JK_FORMAT_JSONL)
                 jk_output_jsonl(&b->out, &item, &w->filtered);
@@ -396,6 +425,7 @@ static void run_threaded(const jk_engine *eng, const jk_scan_options *opt, input
     {
         ctxs[i].filtered = workers[i].ctx.filtered;
         ctxs[i].indicators = workers[i].ctx.indicators;
+        ctxs[i].intel_hits = workers[i].ctx.intel_hits;
     }
 
     for (size_t i = 0; i < r.slot_count; i++)
@@ -426,6 +456,7 @@ void jk_scan_files(const jk_engine *eng, const jk_scan_options *opt, char **file
         jk_error e;
         ctxs[i].eng = eng;
         ctxs[i].opt = opt;
+        jk_intel_hits_init(&ctxs[i].intel_hits);
         if (jk_scan_scratch_new(eng->scanner, &ctxs[i].scratch, &e)) {
             fprintf(err, "junkai: %s\n", e.message);
             totals->error = true;
@@ -453,6 +484,7 @@ void jk_scan_files(const jk_engine *eng, const jk_scan_options *opt, char **file
         jk_scan_scratch_free(ctxs[i].scratch);
         free(ctxs[i].filtered.hits);
         jk_indicator_list_release(&ctxs[i].indicators);
+        jk_intel_hits_release(&ctxs[i].intel_hits);
     }
     free(ctxs);
 }

@@ -10,6 +10,7 @@
 
 #include "cli.h"
 #include "input.h"
+#include "intel_match.h"
 #include "output.h"
 
 typedef struct jk_scan_options {
@@ -21,6 +22,7 @@ typedef struct jk_scan_options {
     double min_score;
     bool has_category_filter;
     bool category_wanted[JK_CATEGORY_COUNT];
+    const jk_intel *intel; /* intel lists to match indicators against; NULL = none */
 } jk_scan_options;
 
 typedef struct jk_scan_totals {

@@ -17,7 +17,9 @@ int jk_ingest_init(jk_ingest *in, jk_store *store, const jk_scanner *scanner,
     in->scanner = scanner;
     in->rules = rules;
     jk_indicator_list_init(&in->indicators);
-    return jk_scan_scratch_new(scanner, &in->scratch, err);
+    jk_intel_hits_init(&in->intel_hits);
+    int rc = jk_intel_load(store, &in->intel, err);
+    return rc ? rc : jk_scan_scratch_new(scanner, &in->scratch, err);
 }
 
 void jk_ingest_release(jk_ingest *in)
@@ -25,6 +27,9 @@ void jk_ingest_release(jk_ingest *in)
     jk_scan_scratch_free(in->scratch);
     in->scratch = NULL;
     jk_indicator_list_release(&in->indicators);
+    jk_intel_hits_release(&in->intel_hits);
+    jk_intel_free(in->intel);
+    in->intel = NULL;
 }
 
 int jk_ingest_post(jk_ingest *in, jk_item_in *item, jk_error *err)
@@ -47,7 +52,6 @@ int jk_ingest_post(jk_ingest *in, jk_item_in *item, jk_error *err)
         return JK_OK;
     }
     in->fresh++;
-    in->hits += res.hit_count > 0;
     for (size_t i = 0; i < res.hit_count; i++) {
         jk_rule_info info;
         jk_pack_info pack;
@@ -68,6 +72,15 @@ int jk_ingest_post(jk_ingest *in, jk_item_in *item, jk_error *err)
                                          ind->value, ind->start, ind->end, err)))
             return rc;
     }
+    /* with no lists loaded this is one test: the hot path stays as it was */
+    in->intel_hits.count = 0;
+    if (jk_intel_entry_count(in->intel))
+        jk_intel_match(in->intel, &in->indicators, &in->intel_hits);
+    for (size_t i = 0; i < in->intel_hits.count; i++)
+        if ((rc = jk_store_add_detection(in->store, id, &in->intel_hits.hits[i],
+                                         in->intel_hits.versions[i], err)))
+            return rc;
+    in->hits += res.hit_count > 0 || in->intel_hits.count > 0;
     return JK_OK;
 }
 

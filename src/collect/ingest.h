@@ -10,6 +10,7 @@
 
 #include "buf.h"
 #include "extract.h"
+#include "intel_match.h"
 #include "junkai/rules.h"
 #include "junkai/scanner.h"
 #include "junkai/store.h"
@@ -20,6 +21,8 @@ typedef struct jk_ingest {
     const jk_ruleset *rules;
     jk_scan_scratch *scratch;
     jk_indicator_list indicators; /* reused for every post */
+    jk_intel *intel;              /* the store's intel lists, loaded at init */
+    jk_intel_hits intel_hits;     /* reused for every post */
     long fresh, seen, hits, skipped;
     int64_t last_item_id; /* the item the last jk_ingest_post stored or found */
 } jk_ingest;
@@ -29,7 +32,9 @@ int jk_ingest_init(jk_ingest *in, jk_store *store, const jk_scanner *scanner,
 void jk_ingest_release(jk_ingest *in);
 
 /* Scan and store one post, with its detections and the indicators found
- * in its text (URLs, domains, contact points: src/indicators). JK_OK when stored or already there; JK_ELIMIT
+ * in its text (URLs, domains, contact points: src/indicators). Indicators
+ * on one of the store's intel lists are detections too (rule id
+ * "intel:LIST", the list's category). JK_OK when stored or already there; JK_ELIMIT
  * when the post was skipped (counted; err says why); any other error is the
  * store's and ends the batch. */
 int jk_ingest_post(jk_ingest *in, jk_item_in *item, jk_error *err);

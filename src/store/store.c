@@ -171,6 +171,76 @@ int jk_store_source_state(jk_store *st, int64_t id, const char *state, int64_t n
     return st->ops->source_state(st->impl, id, state, now_unix, err);
 }
 
+/* Category bits of jk_item_row.categories must fit. */
+_Static_assert(JK_CATEGORY_COUNT <= 32, "jk_item_row.categories holds one bit per category");
+
+int jk_store_indicator_rows(jk_store *st, jk_indicator_row_fn fn, void *ctx, jk_error *err)
+{
+    return st->ops->indicator_rows(st->impl, 0, fn, ctx, err);
+}
+
+int jk_store_item_indicators(jk_store *st, int64_t item_id, jk_indicator_row_fn fn, void *ctx,
+                             jk_error *err)
+{
+    if (item_id <= 0)
+        return jk_error_set(err, JK_EINVAL, "item id %lld is not valid", (long long)item_id);
+    return st->ops->indicator_rows(st->impl, item_id, fn, ctx, err);
+}
+
+int jk_store_item_get(jk_store *st, int64_t id, const char *platform, const char *external_id,
+                      bool with_text, jk_item_fn fn, void *ctx, jk_error *err)
+{
+    if (id < 0 || (id == 0 && (!platform || !external_id)))
+        return jk_error_set(err, JK_EINVAL, "an item is named by its id or platform and id");
+    return st->ops->item_get(st->impl, id, platform, external_id, with_text, fn, ctx, err);
+}
+
+/* ---- intel lists (issue 5) ---------------------------------------------- */
+
+int jk_store_intel_list_put(jk_store *st, const jk_intel_list_info *list, int64_t *list_id,
+                            int64_t *version, jk_error *err)
+{
+    if (!list->name || !list->name[0] || !list->format)
+        return jk_error_set(err, JK_EINVAL, "an intel list needs a name and a format");
+    return st->ops->intel_list_put(st->impl, list, list_id, version, err);
+}
+
+int jk_store_intel_entry_add(jk_store *st, int64_t list_id, const char *type, const char *value,
+                             const char *first_seen, const char *description, jk_error *err)
+{
+    if (!type || !value)
+        return jk_error_set(err, JK_EINVAL, "an intel entry needs a type and a value");
+    return st->ops->intel_entry_add(st->impl, list_id, type, value, first_seen, description,
+                                    err);
+}
+
+int jk_store_intel_list_finish(jk_store *st, int64_t list_id, long skipped, long *entries,
+                               jk_error *err)
+{
+    return st->ops->intel_list_finish(st->impl, list_id, skipped, entries, err);
+}
+
+int jk_store_intel_lists(jk_store *st, jk_intel_list_fn fn, void *ctx, jk_error *err)
+{
+    return st->ops->intel_lists(st->impl, fn, ctx, err);
+}
+
+int jk_store_intel_list_rm(jk_store *st, const char *name, jk_error *err)
+{
+    return st->ops->intel_list_rm(st->impl, name, err);
+}
+
+int jk_store_intel_entries(jk_store *st, jk_intel_entry_fn fn, void *ctx, jk_error *err)
+{
+    return st->ops->intel_entries(st->impl, fn, ctx, err);
+}
+
+int jk_store_indicators_export(jk_store *st, jk_indicator_export_fn fn, void *ctx,
+                               jk_error *err)
+{
+    return st->ops->indicator_export(st->impl, fn, ctx, err);
+}
+
 int jk_store_evidence_add(jk_store *st, const jk_evidence_in *ev, int64_t *id, jk_error *err)
 {
     if (!ev->sha256 || !ev->path || !ev->kind)

@@ -34,6 +34,22 @@ struct jk_store_ops {
     int (*source_rm)(void *impl, const char *name, jk_error *err);
     int (*source_state)(void *impl, int64_t id, const char *state, int64_t now_unix,
                         jk_error *err);
+    /* campaigns (issue 5) */
+    int (*indicator_rows)(void *impl, int64_t item_id, jk_indicator_row_fn fn, void *ctx,
+                          jk_error *err);
+    int (*item_get)(void *impl, int64_t id, const char *platform, const char *external_id,
+                    bool with_text, jk_item_fn fn, void *ctx, jk_error *err);
+    /* intel lists (issue 5) */
+    int (*intel_list_put)(void *impl, const jk_intel_list_info *list, int64_t *list_id,
+                          int64_t *version, jk_error *err);
+    int (*intel_entry_add)(void *impl, int64_t list_id, const char *type, const char *value,
+                           const char *first_seen, const char *description, jk_error *err);
+    int (*intel_list_finish)(void *impl, int64_t list_id, long skipped, long *entries,
+                             jk_error *err);
+    int (*intel_lists)(void *impl, jk_intel_list_fn fn, void *ctx, jk_error *err);
+    int (*intel_list_rm)(void *impl, const char *name, jk_error *err);
+    int (*intel_entries)(void *impl, jk_intel_entry_fn fn, void *ctx, jk_error *err);
+    int (*indicator_export)(void *impl, jk_indicator_export_fn fn, void *ctx, jk_error *err);
     /* evidence */
     int (*evidence_add)(void *impl, const jk_evidence_in *ev, int64_t *id, jk_error *err);
     int (*item_evidence)(void *impl, int64_t item_id, int64_t evidence_id, jk_error *err);

@@ -86,6 +86,30 @@ static const char *const migrations[] = {
      * search still reads a bounded number of segments. */
     "INSERT INTO items_fts (items_fts, rank) VALUES ('automerge', 16);"
     "INSERT INTO items_fts (items_fts, rank) VALUES ('crisismerge', 64);",
+    /* 3: intel lists (issue 5). A list is named; each import of it is a
+     * new version that replaces its entries. Entries hold canonical
+     * values (src/intel/intel_canon.c) so matching compares like with like;
+     * UNIQUE drops a value a list repeats and indexes the list's rows. */
+    "CREATE TABLE intel_lists ("
+    "  id INTEGER PRIMARY KEY,"
+    "  name TEXT NOT NULL UNIQUE,"
+    "  format TEXT NOT NULL,"
+    "  category TEXT NOT NULL,"
+    "  match TEXT NOT NULL,"
+    "  source TEXT,"
+    "  version INTEGER NOT NULL DEFAULT 1,"
+    "  imported_at TEXT NOT NULL,"
+    "  entries INTEGER NOT NULL DEFAULT 0,"
+    "  skipped INTEGER NOT NULL DEFAULT 0);"
+    "CREATE TABLE intel_entries ("
+    "  id INTEGER PRIMARY KEY,"
+    "  list_id INTEGER NOT NULL REFERENCES intel_lists(id) ON DELETE CASCADE,"
+    "  type TEXT NOT NULL,"
+    "  value TEXT NOT NULL,"
+    "  first_seen TEXT,"
+    "  description TEXT,"
+    "  UNIQUE (list_id, type, value));"
+    "CREATE INDEX intel_entries_value ON intel_entries(type, value);",
     /* evidence: files named by their SHA-256 (WARC of each fetch), which
      * items came from which, and a per-source switch (on by default) */
     "CREATE TABLE evidence ("
@@ -132,6 +156,22 @@ enum {
     ST_SOURCE_LIST,
     ST_SOURCE_RM,
     ST_SOURCE_STATE,
+    /* campaigns (issue 5) */
+    ST_INDICATOR_ROWS,
+    ST_ITEM_INDICATORS,
+    ST_ITEM_BY_ID,
+    ST_ITEM_BY_EXTERNAL,
+    /* intel lists (issue 5) */
+    ST_INTEL_LIST_PUT,
+    ST_INTEL_LIST_ID,
+    ST_INTEL_LIST_CLEAR,
+    ST_INTEL_ENTRY_ADD,
+    ST_INTEL_LIST_FINISH,
+    ST_INTEL_LIST_ENTRIES,
+    ST_INTEL_LISTS,
+    ST_INTEL_LIST_RM,
+    ST_INTEL_ENTRIES,
+    ST_INDICATOR_EXPORT,
     ST_EVIDENCE_ADD,
     ST_EVIDENCE_FIND,
     ST_ITEM_EVIDENCE,
@@ -193,6 +233,55 @@ static const char *const statements[ST_COUNT] = {
         " last_run_at = CASE WHEN ?3 != 0 THEN strftime('%Y-%m-%dT%H:%M:%SZ','now')"
         " ELSE last_run_at END,"
         " last_run_unix = CASE WHEN ?3 != 0 THEN ?3 ELSE last_run_unix END WHERE id = ?1",
+    /* campaigns (issue 5). No index on indicators(item_id): one item's
+     * indicators are a table scan (about 0.1 s per million rows), which
+     * `junkai links` does once; the linking pass reads every row anyway. */
+    [ST_INDICATOR_ROWS] =
+        "SELECT n.item_id, n.type, n.value, i.url, n.span_start, n.span_end"
+        " FROM indicators n JOIN items i ON i.id = n.item_id",
+    [ST_ITEM_INDICATORS] =
+        "SELECT item_id, type, value, NULL, span_start, span_end FROM indicators"
+        " WHERE item_id = ?1 ORDER BY span_start, span_end DESC, id",
+    [ST_ITEM_BY_ID] =
+        "SELECT i.id, i.platform, i.external_id, i.url, i.author, i.posted_at, i.fetched_at,"
+        " CASE WHEN ?2 THEN i.text END,"
+        " (SELECT group_concat(DISTINCT d.category) FROM detections d WHERE d.item_id = i.id)"
+        " FROM items i WHERE i.id = ?1",
+    [ST_ITEM_BY_EXTERNAL] =
+        "SELECT i.id, i.platform, i.external_id, i.url, i.author, i.posted_at, i.fetched_at,"
+        " CASE WHEN ?2 THEN i.text END,"
+        " (SELECT group_concat(DISTINCT d.category) FROM detections d WHERE d.item_id = i.id)"
+        " FROM items i WHERE i.platform = ?3 AND i.external_id = ?4",
+    /* A refresh keeps the list's category and match mode unless new ones
+     * are given, and counts one version up. */
+    [ST_INTEL_LIST_PUT] =
+        "INSERT INTO intel_lists (name, format, category, match, source, imported_at)"
+        " VALUES (?1, ?2, coalesce(?3, 'phishing'), coalesce(?4, 'exact'), ?5,"
+        " strftime('%Y-%m-%dT%H:%M:%SZ','now'))"
+        " ON CONFLICT (name) DO UPDATE SET format = excluded.format,"
+        " category = coalesce(?3, category), match = coalesce(?4, match),"
+        " source = excluded.source, version = version + 1,"
+        " imported_at = excluded.imported_at, entries = 0, skipped = 0",
+    [ST_INTEL_LIST_ID] = "SELECT id, version, imported_at FROM intel_lists WHERE name = ?1",
+    [ST_INTEL_LIST_CLEAR] = "DELETE FROM intel_entries WHERE list_id = ?1",
+    [ST_INTEL_ENTRY_ADD] =
+        "INSERT OR IGNORE INTO intel_entries (list_id, type, value, first_seen, description)"
+        " VALUES (?1, ?2, ?3, ?4, ?5)",
+    [ST_INTEL_LIST_FINISH] =
+        "UPDATE intel_lists SET skipped = ?2,"
+        " entries = (SELECT count(*) FROM intel_entries WHERE list_id = ?1) WHERE id = ?1",
+    [ST_INTEL_LIST_ENTRIES] = "SELECT entries FROM intel_lists WHERE id = ?1",
+    [ST_INTEL_LISTS] =
+        "SELECT id, name, format, category, match, source, version, imported_at, entries,"
+        " skipped FROM intel_lists ORDER BY name",
+    [ST_INTEL_LIST_RM] = "DELETE FROM intel_lists WHERE name = ?1",
+    [ST_INTEL_ENTRIES] = "SELECT list_id, type, value FROM intel_entries ORDER BY list_id",
+    /* Indicators of items something detected: what a team shares. */
+    [ST_INDICATOR_EXPORT] =
+        "SELECT x.type, x.value, min(i.fetched_at), max(i.fetched_at), count(DISTINCT i.id)"
+        " FROM indicators x JOIN items i ON i.id = x.item_id"
+        " WHERE EXISTS (SELECT 1 FROM detections d WHERE d.item_id = i.id)"
+        " GROUP BY x.type, x.value ORDER BY x.type, x.value",
     [ST_EVIDENCE_ADD] =
         "INSERT INTO evidence (sha256, path, kind, url, item_id, run_id, source_id, size)"
         " VALUES (?1,?2,?3,?4,?5,?6,?7,?8) ON CONFLICT (sha256) DO NOTHING",
@@ -646,6 +735,229 @@ static int sqlite_source_state(void *impl, int64_t id, const char *state, int64_
     return run_step(s, st, err, "saving a source's state");
 }
 
+/* campaigns (issue 5) */
+
+static int sqlite_indicator_rows(void *impl, int64_t item_id, jk_indicator_row_fn fn, void *ctx,
+                                 jk_error *err)
+{
+    sqlite_store *s = impl;
+    sqlite3_stmt *st = stmt(s, item_id ? ST_ITEM_INDICATORS : ST_INDICATOR_ROWS);
+    if (item_id)
+        sqlite3_bind_int64(st, 1, item_id);
+    int step;
+    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+        jk_indicator_row row = {
+            sqlite3_column_int64(st, 0),
+            (const char *)sqlite3_column_text(st, 1),
+            (const char *)sqlite3_column_text(st, 2),
+            (const char *)sqlite3_column_text(st, 3),
+            (size_t)sqlite3_column_int64(st, 4),
+            (size_t)sqlite3_column_int64(st, 5),
+        };
+        if (!row.type || !row.value)
+            continue; /* NOT NULL in the schema; a damaged file is not a crash */
+        if (fn(ctx, &row))
+            break;
+    }
+    int rc = step == SQLITE_ROW || step == SQLITE_DONE ? JK_OK
+                                                       : db_error(s, err, "reading indicators");
+    sqlite3_reset(st);
+    return rc;
+}
+
+static uint32_t category_bits(const char *list)
+{
+    uint32_t bits = 0;
+    while (list && *list) {
+        const char *end = strchr(list, ',');
+        size_t len = end ? (size_t)(end - list) : strlen(list);
+        jk_category c;
+        if (jk_category_from_id(list, len, &c) == JK_OK)
+            bits |= 1u << c;
+        list = end ? end + 1 : NULL;
+    }
+    return bits;
+}
+
+static int sqlite_item_get(void *impl, int64_t id, const char *platform, const char *external_id,
+                           bool with_text, jk_item_fn fn, void *ctx, jk_error *err)
+{
+    sqlite_store *s = impl;
+    sqlite3_stmt *st = stmt(s, id ? ST_ITEM_BY_ID : ST_ITEM_BY_EXTERNAL);
+    if (id) {
+        sqlite3_bind_int64(st, 1, id);
+    } else {
+        bind_text(st, 3, platform);
+        bind_text(st, 4, external_id);
+    }
+    sqlite3_bind_int(st, 2, with_text ? 1 : 0);
+    int rc = JK_OK, step = sqlite3_step(st);
+    if (step == SQLITE_ROW) {
+        jk_item_row row = {
+            sqlite3_column_int64(st, 0),
+            (const char *)sqlite3_column_text(st, 1),
+            (const char *)sqlite3_column_text(st, 2),
+            (const char *)sqlite3_column_text(st, 3),
+            (const char *)sqlite3_column_text(st, 4),
+            (const char *)sqlite3_column_text(st, 5),
+            (const char *)sqlite3_column_text(st, 6),
+            (const char *)sqlite3_column_text(st, 7),
+            (size_t)sqlite3_column_bytes(st, 7),
+            category_bits((const char *)sqlite3_column_text(st, 8)),
+        };
+        fn(ctx, &row);
+    } else if (step == SQLITE_DONE) {
+        if (id)
+            rc = jk_error_set(err, JK_ENOTFOUND, "no item %lld", (long long)id);
+        else
+            rc = jk_error_set(err, JK_ENOTFOUND, "no item %s:%s", platform, external_id);
+    } else {
+        rc = db_error(s, err, "reading an item");
+    }
+    sqlite3_reset(st);
+    return rc;
+}
+
+/* ---- intel lists (issue 5) ---------------------------------------------- */
+
+static int sqlite_intel_list_put(void *impl, const jk_intel_list_info *list, int64_t *list_id,
+                                 int64_t *version, jk_error *err)
+{
+    sqlite_store *s = impl;
+    sqlite3_stmt *st = stmt(s, ST_INTEL_LIST_PUT);
+    bind_text(st, 1, list->name);
+    bind_text(st, 2, list->format);
+    bind_text(st, 3, list->category);
+    bind_text(st, 4, list->match);
+    bind_text(st, 5, list->source);
+    int rc = run_step(s, st, err, "storing an intel list");
+    if (rc)
+        return rc;
+    st = stmt(s, ST_INTEL_LIST_ID);
+    bind_text(st, 1, list->name);
+    if (sqlite3_step(st) != SQLITE_ROW)
+        return db_error(s, err, "reading an intel list back");
+    *list_id = sqlite3_column_int64(st, 0);
+    *version = sqlite3_column_int64(st, 1);
+    sqlite3_reset(st);
+    st = stmt(s, ST_INTEL_LIST_CLEAR);
+    sqlite3_bind_int64(st, 1, *list_id);
+    return run_step(s, st, err, "clearing an intel list's previous version");
+}
+
+static int sqlite_intel_entry_add(void *impl, int64_t list_id, const char *type,
+                                  const char *value, const char *first_seen,
+                                  const char *description, jk_error *err)
+{
+    sqlite_store *s = impl;
+    sqlite3_stmt *st = stmt(s, ST_INTEL_ENTRY_ADD);
+    sqlite3_bind_int64(st, 1, list_id);
+    bind_text(st, 2, type);
+    bind_text(st, 3, value);
+    bind_text(st, 4, first_seen);
+    bind_text(st, 5, description);
+    return run_step(s, st, err, "storing an intel entry");
+}
+
+static int sqlite_intel_list_finish(void *impl, int64_t list_id, long skipped, long *entries,
+                                    jk_error *err)
+{
+    sqlite_store *s = impl;
+    sqlite3_stmt *st = stmt(s, ST_INTEL_LIST_FINISH);
+    sqlite3_bind_int64(st, 1, list_id);
+    sqlite3_bind_int64(st, 2, skipped);
+    int rc = run_step(s, st, err, "counting an intel list");
+    if (rc)
+        return rc;
+    st = stmt(s, ST_INTEL_LIST_ENTRIES);
+    sqlite3_bind_int64(st, 1, list_id);
+    *entries = sqlite3_step(st) == SQLITE_ROW ? (long)sqlite3_column_int64(st, 0) : 0;
+    sqlite3_reset(st);
+    return JK_OK;
+}
+
+static int sqlite_intel_lists(void *impl, jk_intel_list_fn fn, void *ctx, jk_error *err)
+{
+    sqlite_store *s = impl;
+    sqlite3_stmt *st = stmt(s, ST_INTEL_LISTS);
+    int step;
+    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+        jk_intel_list_info l = {
+            sqlite3_column_int64(st, 0),
+            (const char *)sqlite3_column_text(st, 1),
+            (const char *)sqlite3_column_text(st, 2),
+            (const char *)sqlite3_column_text(st, 3),
+            (const char *)sqlite3_column_text(st, 4),
+            (const char *)sqlite3_column_text(st, 5),
+            sqlite3_column_int64(st, 6),
+            (const char *)sqlite3_column_text(st, 7),
+            (long)sqlite3_column_int64(st, 8),
+            (long)sqlite3_column_int64(st, 9),
+        };
+        if (fn(ctx, &l))
+            break;
+    }
+    int rc = step == SQLITE_ROW || step == SQLITE_DONE ? JK_OK
+                                                       : db_error(s, err, "listing intel lists");
+    sqlite3_reset(st);
+    return rc;
+}
+
+static int sqlite_intel_list_rm(void *impl, const char *name, jk_error *err)
+{
+    sqlite_store *s = impl;
+    sqlite3_stmt *st = stmt(s, ST_INTEL_LIST_RM);
+    bind_text(st, 1, name);
+    int rc = run_step(s, st, err, "removing an intel list");
+    if (!rc && sqlite3_changes(s->db) == 0)
+        rc = jk_error_set(err, JK_ENOTFOUND, "no intel list named \"%s\"", name);
+    return rc;
+}
+
+static int sqlite_intel_entries(void *impl, jk_intel_entry_fn fn, void *ctx, jk_error *err)
+{
+    sqlite_store *s = impl;
+    sqlite3_stmt *st = stmt(s, ST_INTEL_ENTRIES);
+    int step;
+    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+        const char *type = (const char *)sqlite3_column_text(st, 1);
+        const char *value = (const char *)sqlite3_column_text(st, 2);
+        if (!type || !value)
+            continue;
+        if (fn(ctx, sqlite3_column_int64(st, 0), type, value, (size_t)sqlite3_column_bytes(st, 2)))
+            break;
+    }
+    int rc = step == SQLITE_ROW || step == SQLITE_DONE ? JK_OK
+                                                       : db_error(s, err, "reading intel entries");
+    sqlite3_reset(st);
+    return rc;
+}
+
+static int sqlite_indicator_export(void *impl, jk_indicator_export_fn fn, void *ctx,
+                                   jk_error *err)
+{
+    sqlite_store *s = impl;
+    sqlite3_stmt *st = stmt(s, ST_INDICATOR_EXPORT);
+    int step;
+    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+        jk_indicator_export_row row = {
+            (const char *)sqlite3_column_text(st, 0),
+            (const char *)sqlite3_column_text(st, 1),
+            (const char *)sqlite3_column_text(st, 2),
+            (const char *)sqlite3_column_text(st, 3),
+            (long)sqlite3_column_int64(st, 4),
+        };
+        if (!row.type || !row.value)
+            continue;
+        if (fn(ctx, &row))
+            break;
+    }
+    int rc = step == SQLITE_ROW || step == SQLITE_DONE ? JK_OK
+                                                       : db_error(s, err, "exporting indicators");
+    sqlite3_reset(st);
+    return rc;
+}
+
 static void bind_id(sqlite3_stmt *st, int col, int64_t id)
 {
     if (id)
@@ -734,6 +1046,16 @@ const struct jk_store_ops jk_store_sqlite_ops = {
     .source_list = sqlite_source_list,
     .source_rm = sqlite_source_rm,
     .source_state = sqlite_source_state,
+    /* campaigns (issue 5) */
+    .indicator_rows = sqlite_indicator_rows,
+    .item_get = sqlite_item_get,
+    .intel_list_put = sqlite_intel_list_put,
+    .intel_entry_add = sqlite_intel_entry_add,
+    .intel_list_finish = sqlite_intel_list_finish,
+    .intel_lists = sqlite_intel_lists,
+    .intel_list_rm = sqlite_intel_list_rm,
+    .intel_entries = sqlite_intel_entries,
+    .indicator_export = sqlite_indicator_export,
     .evidence_add = sqlite_evidence_add,
     .item_evidence = sqlite_item_evidence,
     .source_set_evidence = sqlite_source_set_evidence,

@@ -39,6 +39,12 @@ def main():
         assert platforms == {"feed": 8, "mastodon": 8, "misskey": 8, "x": 8, "board": 8}, platforms
         assert hit >= 20, hit
         assert "手押し" in out  # the search at the end printed posts
+        # the campaign: four posts on four platforms sharing a LINE ID and a Telegram handle
+        assert "line_id yasai_tokyo (3), telegram @green_tokyo77 (2)" in out, out
+        p = subprocess.run([junkai, "campaigns", "--data", data, "--format", "jsonl"],
+                           capture_output=True, timeout=60)
+        campaigns = [json.loads(l) for l in p.stdout.decode().splitlines()]
+        assert len(campaigns) == 1 and campaigns[0]["size"] == 4, campaigns
     print("demo: %d items from 5 sources, %d with hits" % (items, hit))
 
 

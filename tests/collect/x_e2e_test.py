@@ -51,6 +51,9 @@ class XCollector(unittest.TestCase):
         # pages of 4 make a handful of tweets span several pages
         self.server = XServer(TOKEN, page_size=4).__enter__()
         self.assertEqual(run(["init", "--data", self.data])[0], 0)
+        # no politeness pause between pages of the loopback server
+        with open(os.path.join(self.data, "junkai.yaml"), "w") as f:
+            f.write("http:\n  min_interval_ms: 0\n")
         rc, out, err = run(["source", "add", "x", "xs", self.server.base, "--query", QUERY,
                             "--allow-private", "--every", "1s", "--data", self.data])
         self.assertEqual(rc, 0, err)
@@ -290,9 +293,17 @@ class XCollector(unittest.TestCase):
             self.assertNotIn(TOKEN.encode(), f.read())
 
     def test_query_required(self):
+        # refused when added…
         rc, out, err = run(["source", "add", "x", "noq", self.server.base, "--allow-private",
                             "--every", "1s", "--data", self.data])
-        self.assertEqual(rc, 0, err)
+        self.assertEqual(rc, 2, err)
+        self.assertIn("an x source needs --query", err)
+        # …and a row without one (an older store, a hand edit) fails at patrol time
+        con = sqlite3.connect(self.db)
+        con.execute("INSERT INTO sources (kind, name, target, every_seconds, allow_private)"
+                    " VALUES ('x', 'noq', ?, 1, 1)", (self.server.base,))
+        con.commit()
+        con.close()
         rc, out, err = self.patrol()
         self.assertNotEqual(rc, 0)
         self.assertIn("source noq: an x source needs a search query", err)

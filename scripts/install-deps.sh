@@ -16,11 +16,17 @@ PACKAGES="
   build-essential cmake pkgconf clang llvm libclang-rt-14-dev
   $HS libutf8proc-dev libyaml-dev libjansson-dev libcmocka-dev
   libsqlite3-dev libsodium-dev libcsv-dev libcurl4-openssl-dev libxml2-dev
-  libpsl-dev publicsuffix libidn2-dev libmicrohttpd-dev wrk
+  libpsl-dev publicsuffix libidn2-dev libmicrohttpd-dev wrk zlib1g-dev
   icu-devtools ripgrep grep manpages-ja python3 python3-jsonschema
 "
 
 missing=""
+# Node.js and npm run the independent WARC reader (warcio) in the tests.
+# A machine that already has them (Debian's or NodeSource's build, whose
+# nodejs package carries npm and conflicts with Debian's npm) is left alone.
+if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+  missing="nodejs npm"
+fi
 for p in $PACKAGES; do
   if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
     missing="$missing $p"

@@ -391,6 +391,32 @@ int jk_store_audit_list(jk_store *st, size_t limit, size_t offset, jk_audit_fn f
  * that does not verify and err says why. */
 int jk_store_audit_verify(jk_store *st, long *checked, int64_t *bad_id, jk_error *err);
 
+/* Evidence (src/evidence/): files under the data directory, each named by
+ * the SHA-256 of its bytes and never rewritten, such as the WARC file of
+ * one HTTP exchange; and which items were taken in from which file. */
+typedef struct jk_evidence_in {
+    const char *sha256; /* hex SHA-256 of the file (required) */
+    const char *path;   /* relative to the data directory (required) */
+    const char *kind;   /* "http": one fetch as WARC (required) */
+    const char *url;
+    int64_t item_id;   /* evidence about one item; 0 = none */
+    int64_t run_id;    /* 0 = none */
+    int64_t source_id; /* 0 = none */
+    int64_t size;      /* bytes */
+} jk_evidence_in;
+
+/* Record an evidence file; *id is its row (the existing one when a file
+ * with that SHA-256 is already recorded). Works inside or outside a
+ * batch. */
+int jk_store_evidence_add(jk_store *st, const jk_evidence_in *ev, int64_t *id, jk_error *err);
+/* Link an item to evidence it was taken in from (a repeat is a no-op). */
+int jk_store_item_evidence(jk_store *st, int64_t item_id, int64_t evidence_id, jk_error *err);
+/* Whether a source's fetches are preserved as evidence (the default) or
+ * not (`junkai source add --no-evidence`). JK_ENOTFOUND for no such
+ * source. */
+int jk_store_source_set_evidence(jk_store *st, int64_t source_id, bool keep, jk_error *err);
+int jk_store_source_evidence(jk_store *st, int64_t source_id, bool *keep, jk_error *err);
+
 #ifdef __cplusplus
 }
 #endif

@@ -16,6 +16,7 @@
 #include "cli.h"
 #include "collect.h"
 #include "config.h"
+#include "evidence.h"
 
 static const char patrol_usage[] =
     "usage: junkai patrol [--once] [--data DIR] [--rules PATH]…\n"
@@ -121,7 +122,7 @@ static void on_batch(void *ctx)
 
 /* One pass over the due sources; returns the number of errors. */
 static long patrol_pass(jk_store *store, jk_ingest *in, jk_http *http, progress *prog,
-                        int64_t *ran)
+                        jk_evidence_sink *evidence, int64_t *ran)
 {
     source_list sources = {0};
     jk_error err;
@@ -150,7 +151,12 @@ static long patrol_pass(jk_store *store, jk_ingest *in, jk_http *http, progress 
             break;
         }
         long before_new = in->fresh, before_seen = in->seen;
-        jk_collect_ctx ctx = {in, run_id, log_line, prog, &stop_requested, http, on_batch, prog};
+        jk_collect_ctx ctx = {in, run_id, log_line, prog, &stop_requested, http, on_batch, prog,
+                              evidence};
+        bool keep_evidence = true;
+        if (jk_store_source_evidence(store, s->id, &keep_evidence, &err))
+            log_line(prog, err.message); /* keeps the default: preserved */
+        jk_evidence_sink_source(evidence, run_id, s->id, s->name, keep_evidence);
         const jk_collector *collector = jk_collector_find(s->kind);
         int rc;
         if (collector)
@@ -171,6 +177,7 @@ static long patrol_pass(jk_store *store, jk_ingest *in, jk_http *http, progress 
         }
         log_line(prog, line);
     }
+    jk_evidence_sink_source(evidence, 0, 0, NULL, false);
     if (run_id && jk_store_run_finish(store, run_id, in->fresh, in->seen, in->hits, errors, &err))
         errors++;
     free_sources(&sources);
@@ -228,6 +235,7 @@ int cmd_patrol(int argc, char **argv)
     jk_error err;
     jk_config cfg;
     jk_http *http = NULL;
+    jk_evidence_sink *evidence = NULL;
     if (jk_config_load(jk_data_dir(data), &cfg, &err)) {
         jk_cli_error("%s", err.message);
         goto done;
@@ -261,6 +269,15 @@ int cmd_patrol(int argc, char **argv)
     hcfg.log = log_line;
     hcfg.log_ctx = &prog;
     hcfg.stop = &stop_requested; /* SIGTERM ends a transfer under way */
+    /* every exchange of every collector is preserved as a WARC file unless
+     * its source was added with --no-evidence */
+    evidence = jk_evidence_sink_new(jk_data_dir(data), store, hcfg.contact, log_line, &prog);
+    if (!evidence) {
+        jk_cli_error("evidence: cannot initialise libsodium");
+        goto done;
+    }
+    hcfg.on_exchange = jk_evidence_on_exchange;
+    hcfg.exchange_ctx = evidence;
     http = jk_http_new(&hcfg, &err);
     if (!http) {
         jk_cli_error("%s", err.message);
@@ -269,18 +286,22 @@ int cmd_patrol(int argc, char **argv)
     long errors = 0;
     do {
         int64_t ran;
-        errors += patrol_pass(store, &in, http, &prog, &ran);
+        long evidence_errors = jk_evidence_sink_errors(evidence);
+        errors += patrol_pass(store, &in, http, &prog, evidence, &ran);
+        errors += jk_evidence_sink_errors(evidence) - evidence_errors;
         if (once)
             break;
         for (int s = 0; s < 5 && !stop_requested; s++)
             sleep(1); /* the next source may become due */
     } while (!stop_requested);
     fprintf(stderr, "junkai: patrol %s: %ld new items, %ld already stored, %ld with hits, "
-                    "%ld skipped, %ld errors\n",
-            stop_requested ? "stopped" : "done", in.fresh, in.seen, in.hits, in.skipped, errors);
+                    "%ld skipped, %ld errors, %ld evidence files\n",
+            stop_requested ? "stopped" : "done", in.fresh, in.seen, in.hits, in.skipped, errors,
+            jk_evidence_sink_written(evidence));
     status = errors || eng.pack_errors ? JK_EXIT_ERROR : JK_EXIT_OK;
 done:
     jk_http_free(http);
+    jk_evidence_sink_free(evidence);
     jk_config_release(&cfg);
     jk_ingest_release(&in);
     jk_engine_release(&eng);

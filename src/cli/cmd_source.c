@@ -13,7 +13,7 @@
 
 static const char source_usage[] =
     "usage: junkai source add KIND NAME TARGET [--every DURATION] [--query Q]\n"
-    "                         [--allow-private] [--data DIR]\n"
+    "                         [--allow-private] [--no-evidence] [--data DIR]\n"
     "       junkai source list [--data DIR]\n"
     "       junkai source rm NAME [--data DIR]\n"
     "\n"
@@ -21,6 +21,8 @@ static const char source_usage[] =
     "source when that long has passed since its last complete run.\n"
     "--allow-private lets a network collector fetch loopback and private\n"
     "addresses (tests, demos); without it they are refused.\n"
+    "--no-evidence: the source's fetches are not preserved as WARC evidence\n"
+    "files under DATA/evidence (they are by default; see docs/evidence.md).\n"
     "\n"
     "KIND is the collector, TARGET what it reads:\n";
 
@@ -73,6 +75,7 @@ int cmd_source(int argc, char **argv)
         {"every", required_argument, NULL, 'e'},
         {"query", required_argument, NULL, 'q'},
         {"allow-private", no_argument, NULL, 'p'},
+        {"no-evidence", no_argument, NULL, 'n'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -85,6 +88,7 @@ int cmd_source(int argc, char **argv)
     jk_source src;
     memset(&src, 0, sizeof src);
     src.every_seconds = 900;
+    bool keep_evidence = true;
     optind = 1;
     int ch;
     while ((ch = getopt_long(argc - 1, argv + 1, "h", options, NULL)) != -1) {
@@ -92,6 +96,7 @@ int cmd_source(int argc, char **argv)
         case 'd': data = optarg; break;
         case 'q': src.query = optarg; break;
         case 'p': src.allow_private = true; break;
+        case 'n': keep_evidence = false; break;
         case 'e':
             if (!parse_duration(optarg, &src.every_seconds)) {
                 jk_cli_error("--every must be a duration such as 30s, 15m, 6h or 1d, not \"%s\"",
@@ -145,7 +150,16 @@ int cmd_source(int argc, char **argv)
         if (jk_open_data_store(jk_data_dir(data), &store))
             return JK_EXIT_ERROR;
         int64_t id;
-        if (jk_store_source_add(store, &src, &id, &err)) {
+        int rc = jk_store_begin(store, &err);
+        if (!rc)
+            rc = jk_store_source_add(store, &src, &id, &err);
+        if (!rc && !keep_evidence)
+            rc = jk_store_source_set_evidence(store, id, false, &err);
+        if (!rc)
+            rc = jk_store_commit(store, &err);
+        else
+            jk_store_rollback(store);
+        if (rc) {
             jk_cli_error("%s", err.message);
             status = JK_EXIT_ERROR;
         } else {

@@ -8,6 +8,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "evidence.h"
+
 static const jk_collector collectors[] = {
     {"jsonl", jk_collect_jsonl, "a local JSONL file of posts, read on from where the last patrol stopped", 1},
     {"feed", jk_collect_feed, "an RSS or Atom feed URL", 0},
@@ -46,6 +48,19 @@ void jk_collect_logf(jk_collect_ctx *ctx, const char *fmt, ...)
         ctx->log(ctx->log_ctx, msg);
 }
 
+/* The item just taken in came from the fetches since the last page. */
+static int link_evidence(jk_collect_ctx *ctx, jk_error *err)
+{
+    size_t n;
+    const int64_t *ids = jk_evidence_sink_pending(ctx->evidence, &n);
+    for (size_t i = 0; i < n; i++) {
+        int rc = jk_store_item_evidence(ctx->ingest->store, ctx->ingest->last_item_id, ids[i], err);
+        if (rc)
+            return rc;
+    }
+    return JK_OK;
+}
+
 int jk_collect_take_page(jk_collect_ctx *ctx, const jk_source *src, const char *platform,
                          const jk_posts *posts, const char *state, int64_t finished_unix,
                          jk_error *err)
@@ -77,6 +92,8 @@ int jk_collect_take_page(jk_collect_ctx *ctx, const jk_source *src, const char *
         item.source_id = src->id;
         item.run_id = ctx->run_id;
         int r = jk_ingest_post(ctx->ingest, &item, err);
+        if (!r)
+            r = link_evidence(ctx, err);
         if (r == JK_ELIMIT)
             jk_collect_logf(ctx, "source %s: post %s: %s; skipped", src->name, p->external_id,
                             err->message);
@@ -89,6 +106,8 @@ int jk_collect_take_page(jk_collect_ctx *ctx, const jk_source *src, const char *
         rc = jk_store_commit(store, err);
     else
         jk_store_rollback(store);
+    if (!rc)
+        jk_evidence_sink_clear(ctx->evidence);
     if (!rc && ctx->progress)
         ctx->progress(ctx->progress_ctx);
     return rc;

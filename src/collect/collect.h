@@ -24,6 +24,9 @@ typedef struct jk_collect_ctx {
     jk_http *http;               /* network collectors fetch through this only */
     void (*progress)(void *ctx); /* called after each committed batch; may be NULL */
     void *progress_ctx;
+    /* When set, items taken in are linked to the evidence of the fetches
+     * their page came from (src/evidence/evidence.h); may be NULL. */
+    struct jk_evidence_sink *evidence;
 } jk_collect_ctx;
 
 typedef int (*jk_collect_fn)(jk_collect_ctx *ctx, const jk_source *src, jk_error *err);

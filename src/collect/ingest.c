@@ -46,6 +46,7 @@ int jk_ingest_post(jk_ingest *in, jk_item_in *item, jk_error *err)
     int rc = jk_store_add_item(in->store, item, &id, &is_new, err);
     if (rc)
         return rc;
+    in->last_item_id = id;
     if (!is_new) {
         in->seen++;
         return JK_OK;

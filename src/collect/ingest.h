@@ -24,6 +24,7 @@ typedef struct jk_ingest {
     jk_intel *intel;              /* the store's intel lists, loaded at init */
     jk_intel_hits intel_hits;     /* reused for every post */
     long fresh, seen, hits, skipped;
+    int64_t last_item_id; /* the item the last jk_ingest_post stored or found */
 } jk_ingest;
 
 int jk_ingest_init(jk_ingest *in, jk_store *store, const jk_scanner *scanner,

@@ -44,6 +44,9 @@
  * servers: the tables are capped and forget their oldest entries. */
 #define MAX_HOSTS 4096
 #define MAX_ROBOTS 1024
+/* The raw (still encoded) body kept for evidence may exceed the decoded
+ * limit by chunk framing; this much is allowed over it. */
+#define RAW_SLACK_BYTES (64 * 1024)
 
 typedef struct host_state {
     char *host;
@@ -88,6 +91,9 @@ typedef struct hop {
     size_t header_bytes;
     bool header_overflow;
     jk_buf sent;
+    jk_buf raw;       /* body bytes as received, when on_exchange is set */
+    bool keep_raw;
+    bool raw_truncated;
     bool refused;
     char refused_ip[INET6_ADDRSTRLEN];
 } hop;
@@ -560,6 +566,17 @@ static int on_debug(CURL *curl, curl_infotype type, char *data, size_t size, voi
     if (type == CURLINFO_HEADER_OUT) {
         jk_buf_reset(&x->sent);
         jk_buf_append(&x->sent, data, size);
+    } else if (type == CURLINFO_DATA_IN && x->keep_raw && !x->raw_truncated) {
+        /* DATA_IN is the body before curl removes chunked framing and
+         * content-coding: what a WARC response record must hold. Capped
+         * near the decoded limit (framing adds a little). */
+        size_t cap = x->limit + RAW_SLACK_BYTES;
+        size_t room = cap > x->raw.len ? cap - x->raw.len : 0;
+        if (size > room) {
+            size = room;
+            x->raw_truncated = true;
+        }
+        jk_buf_append(&x->raw, data, size);
     }
     return 0;
 }
@@ -651,6 +668,8 @@ static void hop_reset(hop *x)
     x->header_bytes = 0;
     x->header_overflow = false;
     jk_buf_reset(&x->sent);
+    jk_buf_reset(&x->raw);
+    x->raw_truncated = false;
     x->refused = false;
     x->refused_ip[0] = '\0';
 }
@@ -766,6 +785,34 @@ static bool retryable_status(long status)
 
 /* ---- the fetch ---- */
 
+/* Hand one answered exchange to cfg.on_exchange (evidence). */
+static void report_exchange(jk_http *h, const hop *x, const hop_request *r, long status)
+{
+    char *request = redacted_request(&x->sent);
+    char *ip = NULL;
+    jk_http_exchange e;
+    memset(&e, 0, sizeof e);
+    e.url = r->url;
+    e.method = r->post ? "POST" : "GET";
+    e.request_headers = request ? request : "";
+    e.request_headers_len = request ? strlen(request) : 0;
+    if (r->post && r->body) {
+        e.request_body = r->body;
+        e.request_body_len = r->body_len;
+    }
+    e.response_headers = x->headers.data ? x->headers.data : "";
+    e.response_headers_len = x->headers.len;
+    e.raw_body = x->raw.data;
+    e.raw_body_len = x->raw.len;
+    e.truncated = x->truncated || x->raw_truncated;
+    e.status = status;
+    if (curl_easy_getinfo(h->curl, CURLINFO_PRIMARY_IP, &ip) == CURLE_OK && ip && *ip)
+        e.remote_ip = ip;
+    e.fetched_unix_ms = unix_ms();
+    h->cfg.on_exchange(h->cfg.exchange_ctx, &e);
+    free(request);
+}
+
 static int robots_check(jk_http *h, const url_parts *p, const char *url, bool allow_private,
                         jk_error *err);
 
@@ -788,6 +835,8 @@ static int fetch(jk_http *h, const jk_http_request *req, size_t limit, int max_r
     jk_buf_init(&x.body, 0);
     jk_buf_init(&x.headers, 0);
     jk_buf_init(&x.sent, 0);
+    jk_buf_init(&x.raw, 0);
+    x.keep_raw = h->cfg.on_exchange != NULL;
     url_parts parts = {0}, first = {0};
     char *url = jk_strdup(req->url);
     char *from = NULL; /* the URL that redirected here, for messages */
@@ -839,6 +888,8 @@ static int fetch(jk_http *h, const jk_http_request *req, size_t limit, int max_r
             }
             status = 0;
             curl_easy_getinfo(h->curl, CURLINFO_RESPONSE_CODE, &status);
+            if (h->cfg.on_exchange && (cc == CURLE_OK || (cc == CURLE_WRITE_ERROR && x.truncated)))
+                report_exchange(h, &x, &r, status);
             bool can_retry = retries < h->cfg.max_retries;
             bool retry = false;
             long long delay = -1; /* -1: exponential backoff */
@@ -957,6 +1008,7 @@ done:
     jk_buf_release(&x.body);
     jk_buf_release(&x.headers);
     jk_buf_release(&x.sent);
+    jk_buf_release(&x.raw);
     return rc;
 }
 

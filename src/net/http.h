@@ -41,6 +41,29 @@
 
 typedef struct jk_http jk_http;
 
+/* One HTTP exchange as it went over the wire, for evidence (src/evidence/):
+ * every redirect hop and every retried attempt that got an answer is one.
+ * The pointers live only during the on_exchange call. */
+typedef struct jk_http_exchange {
+    const char *url;             /* this hop's URL */
+    const char *method;          /* "GET" or "POST" */
+    const char *request_headers; /* request line and headers as sent, CRLF-ended,
+                                    the bearer token replaced by "[redacted]" */
+    size_t request_headers_len;
+    const char *request_body; /* POST body or NULL */
+    size_t request_body_len;
+    const char *response_headers; /* status line and headers as received, up to
+                                     and with the blank line */
+    size_t response_headers_len;
+    const char *raw_body; /* the body as received: content-coding (gzip …)
+                             and chunked framing kept, nothing decoded */
+    size_t raw_body_len;
+    bool truncated; /* the body was cut off (max_body_bytes or the raw cap) */
+    long status;
+    const char *remote_ip; /* NULL when unknown */
+    long long fetched_unix_ms;
+} jk_http_exchange;
+
 /* A field left 0 takes its default (so a zeroed config is a polite one);
  * min_interval_ms, max_retries, max_redirects and backoff_base_ms take a
  * negative value to mean none. */
@@ -61,9 +84,14 @@ typedef struct jk_http_config {
     /* When set and it becomes nonzero (a signal handler's flag), waits for
      * rate limits and backoff end early and the fetch fails with JK_ENET. */
     volatile sig_atomic_t *stop;
+    /* When set, called after every exchange that got an HTTP answer (each
+     * redirect hop and retry, robots.txt too) with its wire bytes; the raw
+     * body is only collected when this is set. */
+    void (*on_exchange)(void *ctx, const jk_http_exchange *x);
+    void *exchange_ctx;
 } jk_http_config;
 
-/* Fill cfg with every default (contact, log and stop NULL). */
+/* Fill cfg with every default (contact, log, stop and on_exchange NULL). */
 void jk_http_config_default(jk_http_config *cfg);
 
 typedef struct jk_http_request {

@@ -462,3 +462,25 @@ int jk_store_audit_verify(jk_store *st, long *checked, int64_t *bad_id, jk_error
         return rc;
     return c.bad_id ? JK_EPARSE : JK_OK;
 }
+
+int jk_store_evidence_add(jk_store *st, const jk_evidence_in *ev, int64_t *id, jk_error *err)
+{
+    if (!ev->sha256 || !ev->path || !ev->kind)
+        return jk_error_set(err, JK_EINVAL, "evidence needs a SHA-256, a path and a kind");
+    return st->ops->evidence_add(st->impl, ev, id, err);
+}
+
+int jk_store_item_evidence(jk_store *st, int64_t item_id, int64_t evidence_id, jk_error *err)
+{
+    return st->ops->item_evidence(st->impl, item_id, evidence_id, err);
+}
+
+int jk_store_source_set_evidence(jk_store *st, int64_t source_id, bool keep, jk_error *err)
+{
+    return st->ops->source_set_evidence(st->impl, source_id, keep, err);
+}
+
+int jk_store_source_evidence(jk_store *st, int64_t source_id, bool *keep, jk_error *err)
+{
+    return st->ops->source_evidence(st->impl, source_id, keep, err);
+}

@@ -81,6 +81,11 @@ struct jk_store_ops {
     /* oldest first when ascending, else newest first; limit 0 = all */
     int (*audit_walk)(void *impl, bool ascending, size_t limit, size_t offset, jk_audit_fn fn,
                       void *ctx, jk_error *err);
+    /* evidence */
+    int (*evidence_add)(void *impl, const jk_evidence_in *ev, int64_t *id, jk_error *err);
+    int (*item_evidence)(void *impl, int64_t item_id, int64_t evidence_id, jk_error *err);
+    int (*source_set_evidence)(void *impl, int64_t source_id, bool keep, jk_error *err);
+    int (*source_evidence)(void *impl, int64_t source_id, bool *keep, jk_error *err);
 };
 
 extern const struct jk_store_ops jk_store_sqlite_ops;

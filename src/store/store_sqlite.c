@@ -182,6 +182,26 @@ static const char *const migrations[] = {
     "    CASE NEW.decision WHEN 'confirm' THEN 'confirmed' ELSE 'dismissed' END"
     "    WHERE item_id = NEW.item_id;"
     "END;",
+    /* evidence: files named by their SHA-256 (WARC of each fetch), which
+     * items came from which, and a per-source switch (on by default) */
+    "CREATE TABLE evidence ("
+    "  id INTEGER PRIMARY KEY,"
+    "  sha256 TEXT NOT NULL UNIQUE,"
+    "  path TEXT NOT NULL,"
+    "  kind TEXT NOT NULL,"
+    "  url TEXT,"
+    "  item_id INTEGER REFERENCES items(id) ON DELETE SET NULL,"
+    "  run_id INTEGER REFERENCES patrol_runs(id),"
+    "  source_id INTEGER REFERENCES sources(id) ON DELETE SET NULL,"
+    "  created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ','now')),"
+    "  size INTEGER NOT NULL);"
+    "CREATE INDEX evidence_run ON evidence(run_id);"
+    "CREATE TABLE item_evidence ("
+    "  item_id INTEGER NOT NULL REFERENCES items(id) ON DELETE CASCADE,"
+    "  evidence_id INTEGER NOT NULL REFERENCES evidence(id) ON DELETE CASCADE,"
+    "  PRIMARY KEY (item_id, evidence_id)) WITHOUT ROWID;"
+    "CREATE INDEX item_evidence_evidence ON item_evidence(evidence_id);"
+    "ALTER TABLE sources ADD COLUMN evidence INTEGER NOT NULL DEFAULT 1;",
 };
 
 enum {
@@ -225,6 +245,11 @@ enum {
     ST_INTEL_ENTRIES,
     ST_INDICATOR_EXPORT,
     ST_INDICATOR_EXPORT_CONFIRMED,
+    ST_EVIDENCE_ADD,
+    ST_EVIDENCE_FIND,
+    ST_ITEM_EVIDENCE,
+    ST_SOURCE_SET_EVIDENCE,
+    ST_SOURCE_EVIDENCE,
     ST_COUNT
 };
 
@@ -337,6 +362,14 @@ static const char *const statements[ST_COUNT] = {
         " WHERE (SELECT d.decision FROM decisions d WHERE d.item_id = i.id"
         "        ORDER BY d.id DESC LIMIT 1) = 'confirm'"
         " GROUP BY x.type, x.value ORDER BY x.type, x.value",
+    [ST_EVIDENCE_ADD] =
+        "INSERT INTO evidence (sha256, path, kind, url, item_id, run_id, source_id, size)"
+        " VALUES (?1,?2,?3,?4,?5,?6,?7,?8) ON CONFLICT (sha256) DO NOTHING",
+    [ST_EVIDENCE_FIND] = "SELECT id FROM evidence WHERE sha256 = ?1",
+    [ST_ITEM_EVIDENCE] =
+        "INSERT OR IGNORE INTO item_evidence (item_id, evidence_id) VALUES (?1, ?2)",
+    [ST_SOURCE_SET_EVIDENCE] = "UPDATE sources SET evidence = ?2 WHERE id = ?1",
+    [ST_SOURCE_EVIDENCE] = "SELECT evidence FROM sources WHERE id = ?1",
 };
 
 /* The review workbench's statements (accounts, sessions, queue, audit). */
@@ -1469,6 +1502,74 @@ static int sqlite_audit_walk(void *impl, bool ascending, size_t limit, size_t of
     return each_row(s, st, emit_audit, &e, err, "reading the audit log");
 }
 
+static void bind_id(sqlite3_stmt *st, int col, int64_t id)
+{
+    if (id)
+        sqlite3_bind_int64(st, col, id);
+    else
+        sqlite3_bind_null(st, col);
+}
+
+static int sqlite_evidence_add(void *impl, const jk_evidence_in *ev, int64_t *id, jk_error *err)
+{
+    sqlite_store *s = impl;
+    sqlite3_stmt *st = stmt(s, ST_EVIDENCE_ADD);
+    bind_text(st, 1, ev->sha256);
+    bind_text(st, 2, ev->path);
+    bind_text(st, 3, ev->kind);
+    bind_text(st, 4, ev->url);
+    bind_id(st, 5, ev->item_id);
+    bind_id(st, 6, ev->run_id);
+    bind_id(st, 7, ev->source_id);
+    sqlite3_bind_int64(st, 8, ev->size);
+    int rc = run_step(s, st, err, "recording evidence");
+    if (rc)
+        return rc;
+    st = stmt(s, ST_EVIDENCE_FIND);
+    bind_text(st, 1, ev->sha256);
+    rc = find_id(s, st, id) ? JK_OK : db_error(s, err, "finding recorded evidence");
+    sqlite3_reset(st);
+    return rc;
+}
+
+static int sqlite_item_evidence(void *impl, int64_t item_id, int64_t evidence_id, jk_error *err)
+{
+    sqlite_store *s = impl;
+    sqlite3_stmt *st = stmt(s, ST_ITEM_EVIDENCE);
+    sqlite3_bind_int64(st, 1, item_id);
+    sqlite3_bind_int64(st, 2, evidence_id);
+    return run_step(s, st, err, "linking an item to its evidence");
+}
+
+static int sqlite_source_set_evidence(void *impl, int64_t source_id, bool keep, jk_error *err)
+{
+    sqlite_store *s = impl;
+    sqlite3_stmt *st = stmt(s, ST_SOURCE_SET_EVIDENCE);
+    sqlite3_bind_int64(st, 1, source_id);
+    sqlite3_bind_int(st, 2, keep ? 1 : 0);
+    int rc = run_step(s, st, err, "setting a source's evidence switch");
+    if (!rc && sqlite3_changes(s->db) == 0)
+        rc = jk_error_set(err, JK_ENOTFOUND, "no source with id %lld", (long long)source_id);
+    return rc;
+}
+
+static int sqlite_source_evidence(void *impl, int64_t source_id, bool *keep, jk_error *err)
+{
+    sqlite_store *s = impl;
+    sqlite3_stmt *st = stmt(s, ST_SOURCE_EVIDENCE);
+    sqlite3_bind_int64(st, 1, source_id);
+    int step = sqlite3_step(st);
+    int rc = JK_OK;
+    if (step == SQLITE_ROW)
+        *keep = sqlite3_column_int(st, 0) != 0;
+    else if (step == SQLITE_DONE)
+        rc = jk_error_set(err, JK_ENOTFOUND, "no source with id %lld", (long long)source_id);
+    else
+        rc = db_error(s, err, "reading a source's evidence switch");
+    sqlite3_reset(st);
+    return rc;
+}
+
 const struct jk_store_ops jk_store_sqlite_ops = {
     .name = "sqlite",
     .open = sqlite_open,
@@ -1516,4 +1617,8 @@ const struct jk_store_ops jk_store_sqlite_ops = {
     .audit_last = sqlite_audit_last,
     .audit_insert = sqlite_audit_insert,
     .audit_walk = sqlite_audit_walk,
+    .evidence_add = sqlite_evidence_add,
+    .item_evidence = sqlite_item_evidence,
+    .source_set_evidence = sqlite_source_set_evidence,
+    .source_evidence = sqlite_source_evidence,
 };

@@ -11,7 +11,7 @@
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 MAKEFLAGS += --no-print-directory
 FUZZ_SECONDS ?= 300
-SMOKE_FUZZ_SECONDS ?= 20
+SMOKE_FUZZ_SECONDS ?= 15
 
 .PHONY: all deps build demo check test asan fuzz-build fuzz-smoke fuzz bench clean format
 

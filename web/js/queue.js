@@ -156,7 +156,7 @@ export function queueView(root, app) {
       h('span', { class: 'score', title: t('item.score'), text: fmtScore(it.score) }),
       h('span', { class: 'status status-' + it.status, text: t('status.' + it.status) }),
       h('span', { class: 'platform', text: it.platform }),
-      it.author ? h('span', { class: 'author', text: '@' + it.author }) : null,
+      it.author ? h('span', { class: 'author', text: it.author }) : null,
       h('time', { class: 'posted', text: it.posted_at || t('item.no_time') }),
       it.url ? h('a', { class: 'url', href: it.url, target: '_blank', rel: 'noopener noreferrer', text: it.url }) : null,
       h('span', { class: 'id', text: '#' + it.id }));

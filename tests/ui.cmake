@@ -22,3 +22,8 @@ else()
   add_test(NAME ui_browser
            COMMAND sh -c "echo 'ui_browser needs node, npm and chromium: apt-get install nodejs npm chromium (scripts/install-deps.sh)' >&2; exit 1")
 endif()
+
+# POST /api/tips (the intake desk's route) over real HTTP: scanned with the
+# server's rules, unscanned without, audited without the contact.
+add_test(NAME server_tips COMMAND ${PYTHON3} ${CMAKE_SOURCE_DIR}/tests/server/tips_test.py ${JK_BIN})
+set_tests_properties(server_tips PROPERTIES TIMEOUT 120 LABELS server)

@@ -7,6 +7,7 @@ import { h } from './dom.js';
 import { queueView } from './queue.js';
 import { dashboardView } from './dashboard.js';
 import { auditView } from './audit.js';
+import { tipView } from './tip.js';
 
 const ROLES = { patroller: 1, supervisor: 2, admin: 3 };
 
@@ -95,7 +96,7 @@ function loginView(root) {
   return {};
 }
 
-const screens = { queue: queueView, dashboard: dashboardView, audit: auditView };
+const screens = { queue: queueView, dashboard: dashboardView, audit: auditView, tip: tipView };
 
 function route() {
   if (app.view && app.view.close) app.view.close();

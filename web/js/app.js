@@ -123,10 +123,11 @@ async function logout() {
     }
   }
   app.user = null;
+  app.queueFilters = null; // the next account starts from the plain queue
   setCsrf(null);
+  if (location.hash !== '#/login') location.hash = '#/login'; // hashchange routes
+  else route();
   app.notify(t('logout.done'));
-  location.hash = '#/login';
-  route();
 }
 
 function onKey(ev) {
@@ -164,7 +165,7 @@ async function start() {
   });
   document.addEventListener('keydown', onKey);
   window.addEventListener('hashchange', () => {
-    app.clearNotice();
+    if (app.user) app.clearNotice(); // keep "logged out" on the login form
     route();
   });
   try {

@@ -18,10 +18,12 @@ PACKAGES="
   libsqlite3-dev libsodium-dev libcsv-dev libcurl4-openssl-dev libxml2-dev
   libpsl-dev publicsuffix libidn2-dev libmicrohttpd-dev wrk zlib1g-dev
   icu-devtools ripgrep grep manpages-ja python3 python3-jsonschema
+  chromium
 "
 
 missing=""
-# Node.js and npm run the independent WARC reader (warcio) in the tests.
+# Node.js and npm run the independent WARC reader (warcio) in the tests,
+# and playwright-core, which drives chromium in the web UI's browser test.
 # A machine that already has them (Debian's or NodeSource's build, whose
 # nodejs package carries npm and conflicts with Debian's npm) is left alone.
 if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then

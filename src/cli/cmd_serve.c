@@ -19,7 +19,8 @@ static const char serve_usage[] =
     "Serve the review workbench (JSON API under /api/, the web UI's files\n"
     "elsewhere) over the store in DIR. Listens on 127.0.0.1:8080 unless told\n"
     "otherwise (port 0 picks a free one; the address is printed). Accounts are\n"
-    "made with 'junkai user add'. Stops cleanly on SIGINT or SIGTERM.\n"
+    "made with 'junkai user add'. Stops cleanly on SIGINT or SIGTERM. The shipped\n"
+    "rules ($JUNKAI_RULES_DIR) scan tips entered through POST /api/tips.\n"
     "\n"
     "  --web DIR          the UI's static files (default: the repository's web/)\n"
     "  --threads N        worker threads (default 4)\n"
@@ -122,10 +123,23 @@ int cmd_serve(int argc, char **argv)
     sigaddset(&stop, SIGTERM);
     pthread_sigmask(SIG_BLOCK, &stop, NULL);
 
+    /* the shipped rules scan tips entered through the API; without them
+     * the server still serves and tips are stored unscanned */
+    jk_engine eng;
+    memset(&eng, 0, sizeof eng);
+    if (jk_engine_load(&eng, NULL, 0) == 0 && jk_ruleset_rule_count(eng.rules) > 0 &&
+        jk_engine_compile(&eng) == 0) {
+        cfg.scanner = eng.scanner;
+        cfg.rules = eng.rules;
+    } else {
+        fprintf(stderr, "junkai: no rules loaded: tips are stored unscanned\n");
+    }
+
     jk_server *srv;
     jk_error err;
     if (jk_server_start(&cfg, &srv, &err)) {
         jk_cli_error("%s", err.message);
+        jk_engine_release(&eng);
         return JK_EXIT_ERROR;
     }
     const char *colon = strrchr(cfg.listen, ':');
@@ -136,5 +150,6 @@ int cmd_serve(int argc, char **argv)
     sigwait(&stop, &sig);
     fprintf(stderr, "junkai: %s received, stopping\n", sig == SIGINT ? "SIGINT" : "SIGTERM");
     jk_server_stop(srv);
+    jk_engine_release(&eng);
     return JK_EXIT_OK;
 }

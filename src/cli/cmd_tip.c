@@ -6,11 +6,10 @@
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 
-#include "buf.h"
 #include "cli.h"
 #include "ingest.h"
+#include "tip.h"
 
 static const char tip_usage[] =
     "usage: junkai tip URL [--note TEXT] [--contact TEXT] [--data DIR] [--rules PATH]…\n"
@@ -58,9 +57,10 @@ int cmd_tip(int argc, char **argv)
         jk_cli_error("tip needs one URL");
         return JK_EXIT_ERROR;
     }
-    const char *url = argv[optind];
-    if (strncmp(url, "http://", 7) != 0 && strncmp(url, "https://", 8) != 0) {
-        jk_cli_error("\"%s\" is not an http(s) URL", url);
+    jk_tip tip = {argv[optind], note, contact};
+    jk_error err;
+    if (jk_tip_check(&tip, &err)) {
+        jk_cli_error("%s", err.message);
         return JK_EXIT_ERROR;
     }
     int status = JK_EXIT_ERROR;
@@ -69,46 +69,29 @@ int cmd_tip(int argc, char **argv)
     jk_store *store = NULL;
     jk_ingest in;
     memset(&in, 0, sizeof in);
-    jk_error err;
-    jk_buf text, id;
-    jk_buf_init(&text, 0);
-    jk_buf_init(&id, 0);
     if (jk_open_data_store(jk_data_dir(data), &store))
         goto done;
     if (jk_engine_load(&eng, rules, rule_count) || jk_engine_compile(&eng))
         goto done;
     if (jk_ingest_init(&in, store, eng.scanner, eng.rules, &err))
         goto fail;
-    /* the note is what a person wrote about the page: that is what is
-     * scanned; the URL goes with it so indicators can be found later */
-    jk_buf_printf(&text, "%s %s", note, url);
-    jk_buf_printf(&id, "%s#%s", url, note);
-    jk_item_in item;
-    memset(&item, 0, sizeof item);
-    item.platform = "tip";
-    item.external_id = id.data;
-    item.url = url;
-    item.author = contact;
-    item.text = text.data;
-    item.text_len = text.len;
     if (jk_store_begin(store, &err))
         goto fail;
-    int rc = jk_ingest_post(&in, &item, &err);
+    jk_tip_result res;
+    int rc = jk_tip_store(store, &in, &tip, &res, &err);
     if (rc && rc != JK_ELIMIT) {
         jk_store_rollback(store);
         goto fail;
     }
     if (jk_store_commit(store, &err))
         goto fail;
-    printf("%s tip for %s%s\n", in.fresh ? "registered" : "already registered:", url,
-           in.hits ? " (rules hit; it is in the queue with its detections)" : "");
+    printf("%s tip for %s%s\n", res.fresh ? "registered" : "already registered:", tip.url,
+           res.hits ? " (rules hit; it is in the queue with its detections)" : "");
     status = JK_EXIT_OK;
     goto done;
 fail:
     jk_cli_error("%s", err.message);
 done:
-    jk_buf_release(&text);
-    jk_buf_release(&id);
     jk_ingest_release(&in);
     jk_engine_release(&eng);
     jk_store_close(store);

@@ -15,6 +15,7 @@
 
 #include "junkai/taxonomy.h"
 #include "server_internal.h"
+#include "tip.h"
 
 /* ---- reading the request ---- */
 
@@ -829,6 +830,65 @@ static void sources_add(jk_request *req)
     jk_reply(req, 201, json_pack("{s:o}", "source", one));
 }
 
+/* ---- tips ---- */
+
+/* A citizen's tip entered at the intake desk: stored as `junkai tip` stores
+ * it, scanned with the server's engine when it has one. The contact stays
+ * out of the audit entry: the log is permanent, the item can be handled. */
+static void tips_add(jk_request *req)
+{
+    jk_tip tip;
+    if (!require_body(req) || !body_string(req, "url", true, JK_TIP_FIELD_MAX, &tip.url) ||
+        !body_string(req, "note", false, JK_TIP_FIELD_MAX, &tip.note) ||
+        !body_string(req, "contact", false, JK_TIP_FIELD_MAX, &tip.contact))
+        return;
+    jk_error err;
+    if (jk_tip_check(&tip, &err)) {
+        jk_reply_error(req, 400, "%s", err.message);
+        return;
+    }
+    const jk_server_config *cfg = jk_server_config_of(req->srv);
+    jk_ingest in;
+    memset(&in, 0, sizeof in);
+    bool scan = cfg->scanner && cfg->rules;
+    if (scan && jk_ingest_init(&in, req->store, cfg->scanner, cfg->rules, &err)) {
+        jk_ingest_release(&in);
+        jk_reply_internal(req, &err);
+        return;
+    }
+    jk_tip_result res;
+    int rc = write_begin(req, &err);
+    if (!rc) {
+        rc = jk_tip_store(req->store, scan ? &in : NULL, &tip, &res, &err);
+        if (rc) {
+            jk_store_rollback(req->store);
+        } else {
+            char target[32];
+            snprintf(target, sizeof target, "item:%lld", (long long)res.item_id);
+            rc = write_commit(req, "tip.add", target,
+                              json_pack("{s:s, s:b, s:b}", "url", tip.url, "fresh", res.fresh,
+                                        "scanned", res.scanned),
+                              &err);
+        }
+    }
+    jk_ingest_release(&in);
+    if (rc == JK_ELIMIT) {
+        jk_reply_error(req, 400, "the tip could not be scanned: %s", err.message);
+        return;
+    }
+    if (rc) {
+        jk_reply_internal(req, &err);
+        return;
+    }
+    const char *message = !res.scanned ? "stored unscanned: this server has no rules loaded"
+                          : res.hits   ? "stored; rules hit: it is in the review queue"
+                                       : "stored; no rule hit";
+    jk_reply(req, res.fresh ? 201 : 200,
+             json_pack("{s:I, s:b, s:b, s:b, s:s}", "id", (json_int_t)res.item_id, "fresh",
+                       res.fresh, "scanned", res.scanned, "hits", res.hits, "message",
+                       res.fresh ? message : "already registered"));
+}
+
 /* ---- the table ---- */
 
 const jk_route jk_api_routes[] = {
@@ -850,5 +910,6 @@ const jk_route jk_api_routes[] = {
      "found, confirmed, dismissed per category and month"},
     {"GET", "/api/sources", JK_ROLE_PATROLLER, false, sources_list, "list sources"},
     {"POST", "/api/sources", JK_ROLE_ADMIN, true, sources_add, "add a source"},
+    {"POST", "/api/tips", JK_ROLE_PATROLLER, true, tips_add, "register a citizen's tip"},
 };
 const size_t jk_api_route_count = sizeof jk_api_routes / sizeof jk_api_routes[0];

@@ -15,6 +15,8 @@
 #include <stddef.h>
 
 #include "junkai/error.h"
+#include "junkai/rules.h"
+#include "junkai/scanner.h"
 #include "router.h"
 
 /* Limits (bounds on what a client can make the server hold or do). */
@@ -45,6 +47,10 @@ typedef struct jk_server_config {
     unsigned connections; /* store connections; 0 = one per thread */
     bool secure_cookies;  /* add Secure to the session cookie (behind TLS) */
     jk_server_log_fn log; /* internal errors go here; may be NULL */
+    /* the engine tips are scanned with (POST /api/tips); NULL = none:
+     * tips are stored unscanned. Not owned; must outlive the server. */
+    const jk_scanner *scanner;
+    const jk_ruleset *rules;
     void *log_ctx;
 } jk_server_config;
 

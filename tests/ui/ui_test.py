@@ -1,0 +1,57 @@
+"""The review workbench's browser test, end to end: a data directory filled
+by the demo patrol (demo/run.sh over loopback demo sources), a patroller and
+a supervisor added through the CLI, `junkai serve` on a free loopback port
+serving web/, then tests/ui/ui_test.mjs (playwright-core driving Debian's
+chromium) works through the screens. Afterwards the CLI checks the audit
+chain the browser session wrote.
+
+usage: ui_test.py JUNKAI NODE UI_TEST_MJS
+"""
+import os
+import subprocess
+import sys
+import tempfile
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
+sys.path.insert(0, os.path.join(ROOT, "tests", "server"))
+import serverlib  # noqa: E402
+
+PATROLLER = ("pat", "patrol-pass-1")
+SUPERVISOR = ("sup", "super-pass-1")
+
+
+def main():
+    bin_path, node, script = (os.path.abspath(a) for a in sys.argv[1:4])
+    with tempfile.TemporaryDirectory() as tmp:
+        data = os.path.join(tmp, "data")
+        env = dict(os.environ, JUNKAI=bin_path)
+        env.pop("JUNKAI_DATA", None)
+        demo = subprocess.run(["sh", os.path.join(ROOT, "demo", "run.sh"), data], cwd=tmp, env=env,
+                              capture_output=True, timeout=120)
+        if demo.returncode != 0:
+            raise AssertionError("demo/run.sh failed: %s" % demo.stderr.decode())
+        for (name, pw), role in ((PATROLLER, "patroller"), (SUPERVISOR, "supervisor")):
+            serverlib.run(bin_path, ["user", "add", name, "--role", role, "--data", data],
+                          stdin=(pw + "\n").encode())
+        server = serverlib.Server(bin_path, data, ["--web", os.path.join(ROOT, "web")])
+        try:
+            r = subprocess.run([node, script], cwd=os.path.dirname(script), timeout=120, env=dict(
+                os.environ, JK_URL="http://127.0.0.1:%d/" % server.port,
+                JK_PATROLLER="%s:%s" % PATROLLER, JK_SUPERVISOR="%s:%s" % SUPERVISOR,
+                JK_SCREENSHOT=os.path.join(os.path.dirname(script), "ui_test_failure.png")))
+        finally:
+            rc = server.stop()
+        if r.returncode != 0:
+            raise AssertionError("the browser test failed (screenshot: ui_test_failure.png beside it)")
+        if rc != 0:
+            raise AssertionError("junkai serve did not stop cleanly: %d" % rc)
+        # the browser's decisions were audited in a chain that still verifies
+        v = serverlib.run(bin_path, ["verify", "--audit", "--data", data], check=False)
+        if v.returncode != 0:
+            raise AssertionError("audit chain: %s %s" % (v.stdout.decode(), v.stderr.decode()))
+    print("ui_test: ok")
+
+
+if __name__ == "__main__":
+    main()

@@ -406,10 +406,11 @@ static void report(verify *v, bool audit, bool evidence)
         json_decref(out);
         return;
     }
-    if (audit)
-        printf(v->audit_bad ? "audit log: %ld entries verify before entry %lld, which does not\n"
-                            : "audit log: %ld entries, chain intact\n",
-               v->audit_entries, (long long)v->audit_bad);
+    if (audit && v->audit_bad)
+        printf("audit log: BROKEN at entry %lld (%ld entries before it verify)\n",
+               (long long)v->audit_bad, v->audit_entries);
+    else if (audit)
+        printf("audit log: %ld entries, chain intact\n", v->audit_entries);
     if (evidence)
         printf("evidence: %ld files, %ld do not match, %ld unrecorded\n", v->files_checked,
                v->files_bad, v->unrecorded);

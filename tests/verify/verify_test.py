@@ -239,6 +239,8 @@ class VerifyTest(unittest.TestCase):
         rc, out = verify(self.data)
         self.assertEqual(rc, 1, out)
         self.assertIn("MISMATCH audit entry %d:" % target, out)
+        self.assertIn("audit log: BROKEN at entry %d (%d entries before it verify)"
+                      % (target, target - 1), out)
         self.assertIn("FAILED: ", out)
         self.assertIn("first: audit entry %d" % target, out)
         rc, out = verify(self.data, "--format", "json")

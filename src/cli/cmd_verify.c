@@ -26,6 +26,7 @@
 
 static const char verify_usage[] =
     "usage: junkai verify [--data DIR] [--audit] [--evidence] [--format text|json]\n"
+    "                     [--head ID:HASH]\n"
     "       junkai verify --print-head [--data DIR] [--format text|json]\n"
     "\n"
     "Check the audit log and the evidence files (both when neither option is\n"
@@ -40,7 +41,8 @@ static const char verify_usage[] =
     "Exit 0 when everything matches, 1 when something does not, 2 on error.\n"
     "\n"
     "--print-head prints the newest audit entry's id and hash, to be kept\n"
-    "somewhere the data directory's owner cannot rewrite.\n";
+    "somewhere the data directory's owner cannot rewrite; --head ID:HASH\n"
+    "later checks that entry is still in the log, unchanged.\n";
 
 /* Uncompressed WARC bytes read into memory per file to check its records;
  * bigger files are hashed (streamed) but their records not parsed. */
@@ -54,6 +56,8 @@ typedef struct verify {
     /* audit */
     long audit_entries;
     int64_t audit_bad; /* first bad entry, 0 = none */
+    int64_t expect_id; /* --head ID:HASH, kept elsewhere; 0 = none */
+    char expect_hash[65];
     /* evidence */
     long files_checked, files_bad, unrecorded;
     char **recorded; /* the rows' paths, sorted, to find unrecorded files */
@@ -105,6 +109,41 @@ static int take_entry(void *p, const jk_audit_entry *e)
     return 1;
 }
 
+/* The entry a head (the file, or one given with --head) names must still
+ * be in the log with that hash. */
+static int compare_head(verify *v, jk_store *st, const char *label, int64_t head_id,
+                        const char *head_hash)
+{
+    if (v->audit_bad) {
+        /* ids are only known to run 1..N in an intact chain */
+        warning(v, "audit", label, "not compared: the chain is broken");
+        return JK_OK;
+    }
+    char name[32];
+    snprintf(name, sizeof name, "entry %lld", (long long)head_id);
+    if (head_id > v->audit_entries) {
+        problem(v, "audit", name,
+                "%s names entry %lld but the log ends at entry %ld: entries were removed from "
+                "its end",
+                label, (long long)head_id, v->audit_entries);
+        return JK_OK;
+    }
+    entry_at a = {0, ""};
+    jk_error err;
+    int rc = jk_store_audit_list(st, 1, (size_t)(v->audit_entries - head_id), take_entry, &a,
+                                 &err);
+    if (rc) {
+        jk_cli_error("%s", err.message);
+        return rc;
+    }
+    if (a.id != head_id || strcmp(a.hash, head_hash) != 0)
+        problem(v, "audit", name,
+                "%s gives it the hash %.16s…, the log %.16s…: the log was cut back and "
+                "written again",
+                label, head_hash, a.hash);
+    return JK_OK;
+}
+
 static int check_audit(verify *v, jk_store *st)
 {
     jk_error err;
@@ -117,6 +156,8 @@ static int check_audit(verify *v, jk_store *st)
         jk_cli_error("%s", err.message);
         return rc;
     }
+    if (v->expect_id && (rc = compare_head(v, st, "--head", v->expect_id, v->expect_hash)))
+        return rc;
     int64_t head_id;
     char head_hash[65];
     rc = jk_audit_head_read(v->data_dir, &head_id, head_hash, &err);
@@ -130,31 +171,7 @@ static int check_audit(verify *v, jk_store *st)
         problem(v, "audit", JK_AUDIT_HEAD_FILE, "%s", err.message);
         return JK_OK;
     }
-    if (v->audit_bad) {
-        /* ids are only known to run 1..N in an intact chain */
-        warning(v, "audit", JK_AUDIT_HEAD_FILE, "not compared: the chain is broken");
-        return JK_OK;
-    }
-    snprintf(name, sizeof name, "entry %lld", (long long)head_id);
-    if (head_id > v->audit_entries) {
-        problem(v, "audit", name,
-                "%s names entry %lld but the log ends at entry %ld: entries were removed from "
-                "its end",
-                JK_AUDIT_HEAD_FILE, (long long)head_id, v->audit_entries);
-        return JK_OK;
-    }
-    entry_at a = {0, ""};
-    if ((rc = jk_store_audit_list(st, 1, (size_t)(v->audit_entries - head_id), take_entry, &a,
-                                  &err))) {
-        jk_cli_error("%s", err.message);
-        return rc;
-    }
-    if (a.id != head_id || strcmp(a.hash, head_hash) != 0)
-        problem(v, "audit", name,
-                "%s gives it the hash %.16s…, the log %.16s…: the log was cut back and "
-                "written again",
-                JK_AUDIT_HEAD_FILE, head_hash, a.hash);
-    return JK_OK;
+    return compare_head(v, st, JK_AUDIT_HEAD_FILE, head_id, head_hash);
 }
 
 /* ---- evidence ---- */
@@ -433,10 +450,11 @@ int cmd_verify(int argc, char **argv)
         {"evidence", no_argument, NULL, 'e'},
         {"format", required_argument, NULL, 'f'},
         {"print-head", no_argument, NULL, 'p'},
+        {"head", required_argument, NULL, 'H'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    const char *data = NULL, *format = "text";
+    const char *data = NULL, *format = "text", *expect = NULL;
     bool audit = false, evidence = false, head = false;
     optind = 1;
     int ch;
@@ -447,6 +465,7 @@ int cmd_verify(int argc, char **argv)
         case 'e': evidence = true; break;
         case 'f': format = optarg; break;
         case 'p': head = true; break;
+        case 'H': expect = optarg; break;
         case 'h': fputs(verify_usage, stdout); return JK_EXIT_OK;
         default: fputs(verify_usage, stderr); return JK_EXIT_ERROR;
         }
@@ -469,6 +488,17 @@ int cmd_verify(int argc, char **argv)
     memset(&v, 0, sizeof v);
     v.data_dir = jk_data_dir(data);
     v.json = strcmp(format, "json") == 0;
+    if (expect) {
+        long long id = 0;
+        char hex[80] = "";
+        if (sscanf(expect, "%lld%*[: ]%79s", &id, hex) != 2 || id <= 0 || !is_sha_hex(hex)) {
+            jk_cli_error("--head wants ID:HASH as --print-head gives it, not \"%s\"", expect);
+            return JK_EXIT_ERROR;
+        }
+        v.expect_id = (int64_t)id;
+        memcpy(v.expect_hash, hex, 65);
+        audit = true;
+    }
     jk_store *st;
     if (jk_open_data_store(v.data_dir, &st))
         return JK_EXIT_ERROR;

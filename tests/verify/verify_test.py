@@ -278,6 +278,23 @@ class VerifyTest(unittest.TestCase):
         self.assertEqual(self.head()[1], last)
         self.assertEqual(verify(self.data)[0], 1)
 
+    def test_head_kept_elsewhere(self):
+        # --print-head, kept outside; even a forger who rewrites the table and
+        # audit.head together is caught by --head
+        kept = must(["verify", "--print-head", "--data", self.data]).split()
+        self.assertEqual(verify(self.data, "--head", ":".join(kept))[0], 0)
+        last = int(kept[0])
+        self.sql("DROP TRIGGER audit_no_delete", "DELETE FROM audit WHERE id = %d" % last)
+        os.unlink(os.path.join(self.data, "audit.head"))
+        rc, out = verify(self.data)
+        self.assertEqual(rc, 0, out)  # nothing inside the data directory shows it
+        rc, out = verify(self.data, "--head", "%s %s" % (kept[0], kept[1]))
+        self.assertEqual(rc, 1, out)
+        self.assertIn("MISMATCH audit entry %d: --head names entry %d but the log ends" %
+                      (last, last), out)
+        rc, out = verify(self.data, "--head", "12:nothex")
+        self.assertEqual(rc, 2, out)
+
     def test_head_file_removed_or_damaged(self):
         os.unlink(os.path.join(self.data, "audit.head"))
         rc, out = verify(self.data)

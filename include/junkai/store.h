@@ -417,6 +417,19 @@ int jk_store_item_evidence(jk_store *st, int64_t item_id, int64_t evidence_id, j
 int jk_store_source_set_evidence(jk_store *st, int64_t source_id, bool keep, jk_error *err);
 int jk_store_source_evidence(jk_store *st, int64_t source_id, bool *keep, jk_error *err);
 
+/* An evidence row as `junkai verify` checks it; strings borrowed for the
+ * callback. */
+typedef struct jk_evidence_row {
+    int64_t id;
+    const char *sha256;
+    const char *path; /* relative to the data directory */
+    const char *kind;
+    int64_t size;
+} jk_evidence_row;
+typedef int (*jk_evidence_fn)(void *ctx, const jk_evidence_row *row);
+/* Every evidence row, oldest first; fn returning non-zero stops the walk. */
+int jk_store_evidence_list(jk_store *st, jk_evidence_fn fn, void *ctx, jk_error *err);
+
 #ifdef __cplusplus
 }
 #endif

@@ -6,11 +6,13 @@
  * Every batch of items commits in one transaction.
  */
 #include <getopt.h>
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "alloc.h"
+#include "audit_cli.h"
 #include "cli.h"
 #include "csv_posts.h"
 #include "ingest.h"
@@ -279,7 +281,13 @@ int cmd_import(int argc, char **argv)
     for (int i = optind; i < argc; i++)
         if (import_file(&in, argv[i], kind, platform, run_id))
             status = JK_EXIT_ERROR;
-    if (jk_store_run_finish(store, run_id, in.fresh, in.seen, in.hits, in.skipped, &err)) {
+    char what[32];
+    snprintf(what, sizeof what, "run:%lld", (long long)run_id);
+    if (jk_store_run_finish(store, run_id, in.fresh, in.seen, in.hits, in.skipped, &err) ||
+        jk_cli_audit_record(store, jk_data_dir(data), "import", what, &err,
+                            "{s:I, s:I, s:I, s:I, s:i}", "fresh", (json_int_t)in.fresh, "seen",
+                            (json_int_t)in.seen, "hits", (json_int_t)in.hits, "skipped",
+                            (json_int_t)in.skipped, "files", argc - optind)) {
         jk_cli_error("%s", err.message);
         status = JK_EXIT_ERROR;
     }

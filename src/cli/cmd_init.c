@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "audit_cli.h"
 #include "cli.h"
 
 static const char init_usage[] =
@@ -87,6 +88,12 @@ int cmd_init(int argc, char **argv)
     jk_error err;
     if (jk_store_open(path, &store, &err)) {
         jk_cli_error("%s", err.message);
+        return JK_EXIT_ERROR;
+    }
+    if (jk_cli_audit_record(store, dir, "init", dir, &err, "{s:i}", "schema",
+                            jk_store_schema_version(store))) {
+        jk_cli_error("%s", err.message);
+        jk_store_close(store);
         return JK_EXIT_ERROR;
     }
     printf("initialised %s (store schema version %d)\n", dir, jk_store_schema_version(store));

@@ -5,11 +5,13 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "audit_cli.h"
 #include "cli.h"
 #include "intel.h"
 #include "intel_export.h"
@@ -114,8 +116,8 @@ static int remember_list(void *ctx, const jk_intel_list_info *l)
     return 0;
 }
 
-static int intel_add(jk_store *store, const char *name, const char *file, const char *format,
-                     const char *category, const char *match)
+static int intel_add(jk_store *store, const char *data_dir, const char *name, const char *file,
+                     const char *format, const char *category, const char *match)
 {
     jk_buf data;
     jk_buf_init(&data, 0);
@@ -153,6 +155,14 @@ static int intel_add(jk_store *store, const char *name, const char *file, const 
            "match %s)\n",
            name, (long long)res.version, res.entries, file, jk_intel_format_name(opt.format),
            res.objects, res.skipped, f.category, f.match);
+    char what[300];
+    snprintf(what, sizeof what, "intel:%s", name);
+    if (jk_cli_audit_record(store, data_dir, "intel.add", what, &err, "{s:s, s:I, s:I, s:I}",
+                            "file", file, "version", (json_int_t)res.version, "entries",
+                            (json_int_t)res.entries, "skipped", (json_int_t)res.skipped)) {
+        jk_cli_error("%s", err.message);
+        goto done;
+    }
     status = JK_EXIT_OK;
 done:
     jk_buf_release(&data);
@@ -261,9 +271,10 @@ int cmd_intel(int argc, char **argv)
         return JK_EXIT_ERROR;
     int status = JK_EXIT_OK;
     jk_error err;
+    char what[300];
     switch (known) {
     case 0:
-        status = intel_add(store, rest[0], rest[1], format, category, match);
+        status = intel_add(store, jk_data_dir(data), rest[0], rest[1], format, category, match);
         break;
     case 1:
         if (jk_store_intel_lists(store, print_list, NULL, &err)) {
@@ -272,7 +283,9 @@ int cmd_intel(int argc, char **argv)
         }
         break;
     case 2:
-        if (jk_store_intel_list_rm(store, rest[0], &err)) {
+        snprintf(what, sizeof what, "intel:%s", rest[0]);
+        if (jk_store_intel_list_rm(store, rest[0], &err) ||
+            jk_cli_audit_record(store, jk_data_dir(data), "intel.rm", what, &err, NULL)) {
             jk_cli_error("%s", err.message);
             status = JK_EXIT_ERROR;
         } else {

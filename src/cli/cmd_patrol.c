@@ -5,6 +5,7 @@
  * saved) before it exits.
  */
 #include <getopt.h>
+#include <jansson.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +14,7 @@
 #include <unistd.h>
 
 #include "alloc.h"
+#include "audit_cli.h"
 #include "cli.h"
 #include "collect.h"
 #include "config.h"
@@ -284,6 +286,10 @@ int cmd_patrol(int argc, char **argv)
         goto done;
     }
     long errors = 0;
+    char started[32];
+    time_t t0 = time(NULL);
+    struct tm tm0;
+    strftime(started, sizeof started, "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&t0, &tm0));
     do {
         int64_t ran;
         long evidence_errors = jk_evidence_sink_errors(evidence);
@@ -299,6 +305,16 @@ int cmd_patrol(int argc, char **argv)
             stop_requested ? "stopped" : "done", in.fresh, in.seen, in.hits, in.skipped, errors,
             jk_evidence_sink_written(evidence));
     status = errors || eng.pack_errors ? JK_EXIT_ERROR : JK_EXIT_OK;
+    if (jk_cli_audit_record(store, jk_data_dir(data), "patrol", "", &err,
+                            "{s:s, s:b, s:I, s:I, s:I, s:I, s:I, s:I}", "started",
+                            started, "stopped", stop_requested != 0, "fresh",
+                            (json_int_t)in.fresh, "seen", (json_int_t)in.seen, "hits",
+                            (json_int_t)in.hits, "skipped", (json_int_t)in.skipped, "errors",
+                            (json_int_t)errors, "evidence_files",
+                            (json_int_t)jk_evidence_sink_written(evidence))) {
+        jk_cli_error("%s", err.message);
+        status = JK_EXIT_ERROR;
+    }
 done:
     jk_http_free(http);
     jk_evidence_sink_free(evidence);

@@ -3,11 +3,13 @@
  */
 #define _XOPEN_SOURCE 700 /* realpath */
 #include <getopt.h>
+#include <jansson.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "audit_cli.h"
 #include "cli.h"
 #include "collect.h"
 
@@ -155,9 +157,14 @@ int cmd_source(int argc, char **argv)
             rc = jk_store_source_add(store, &src, &id, &err);
         if (!rc && !keep_evidence)
             rc = jk_store_source_set_evidence(store, id, false, &err);
+        char what[300];
+        snprintf(what, sizeof what, "source:%s", src.name);
         if (!rc)
-            rc = jk_store_commit(store, &err);
-        else
+            rc = jk_cli_audit_commit(store, jk_data_dir(data), "source.add", what, &err,
+                                     "{s:s, s:s?, s:I, s:b}", "kind", src.kind, "target",
+                                     src.target, "every_seconds", (json_int_t)src.every_seconds,
+                                     "evidence", keep_evidence);
+        if (rc)
             jk_store_rollback(store);
         if (rc) {
             jk_cli_error("%s", err.message);
@@ -181,7 +188,10 @@ int cmd_source(int argc, char **argv)
         }
         if (jk_open_data_store(jk_data_dir(data), &store))
             return JK_EXIT_ERROR;
-        if (jk_store_source_rm(store, rest[0], &err)) {
+        char what[300];
+        snprintf(what, sizeof what, "source:%s", rest[0]);
+        if (jk_store_source_rm(store, rest[0], &err) ||
+            jk_cli_audit_record(store, jk_data_dir(data), "source.rm", what, &err, NULL)) {
             jk_cli_error("%s", err.message);
             status = JK_EXIT_ERROR;
         }

@@ -4,9 +4,11 @@
  * of platform "tip" and scanned like any post, so it enters the same queue.
  */
 #include <getopt.h>
+#include <jansson.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "audit_cli.h"
 #include "cli.h"
 #include "ingest.h"
 #include "tip.h"
@@ -83,8 +85,11 @@ int cmd_tip(int argc, char **argv)
         jk_store_rollback(store);
         goto fail;
     }
-    if (jk_store_commit(store, &err))
+    if (jk_cli_audit_commit(store, jk_data_dir(data), "tip.add", tip.url, &err, "{s:b, s:I}",
+                            "fresh", res.fresh != 0, "hits", (json_int_t)res.hits)) {
+        jk_store_rollback(store);
         goto fail;
+    }
     printf("%s tip for %s%s\n", res.fresh ? "registered" : "already registered:", tip.url,
            res.hits ? " (rules hit; it is in the queue with its detections)" : "");
     status = JK_EXIT_OK;

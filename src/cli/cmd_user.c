@@ -13,6 +13,7 @@
 
 #include "auth.h"
 #include "buf.h"
+#include "audit_cli.h"
 #include "cli.h"
 #include "router.h"
 
@@ -92,8 +93,7 @@ static bool read_password(const char *name, char *out, size_t size)
 
 static void who(char *out, size_t size)
 {
-    struct passwd *pw = getpwuid(geteuid());
-    snprintf(out, size, "cli:%s", pw && pw->pw_name ? pw->pw_name : "unknown");
+    jk_cli_audit_user(out, size);
 }
 
 /* Run one account change and its audit entry in one batch. */
@@ -231,6 +231,8 @@ int cmd_user(int argc, char **argv)
         jk_cli_error("%s", err.message);
         status = JK_EXIT_ERROR;
     }
+    if (!rc && !is_list)
+        jk_cli_audit_head(st, jk_data_dir(data));
 done:
     jk_store_close(st);
     return status;

@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "alloc.h"
+#include "audit_head.h"
 #include "server_internal.h"
 
 #define SESSION_COOKIE "junkai_session"
@@ -30,6 +31,7 @@
 struct jk_server {
     jk_server_config cfg;
     char *db_path;
+    char *data_dir; /* the db's directory: where audit.head lives */
     char *web_dir;
     struct MHD_Daemon *daemon;
     unsigned port;
@@ -345,6 +347,13 @@ static void dispatch_api(jk_request *req)
     route->handler(req);
     if (!req->reply)
         jk_reply_error(req, 500, "internal error");
+    if (strcmp(req->method, "GET") != 0 && strcmp(req->method, "HEAD") != 0) {
+        /* after the handler's commit: the entry it wrote is the head */
+        jk_error err;
+        if (jk_audit_head_sync(req->store, req->srv->data_dir, &err))
+            jk_server_log(req->srv, "%s %s: audit head: %s", req->method, req->path,
+                          err.message);
+    }
 }
 
 static bool is_api_path(const char *path)
@@ -537,6 +546,9 @@ int jk_server_start(const jk_server_config *cfg, jk_server **out, jk_error *err)
     jk_server *srv = jk_calloc(1, sizeof *srv);
     srv->cfg = *cfg;
     srv->db_path = jk_strdup(cfg->db_path);
+    const char *slash = strrchr(srv->db_path, '/');
+    srv->data_dir = slash ? jk_strndup(srv->db_path, slash == srv->db_path ? 1 : (size_t)(slash - srv->db_path))
+                          : jk_strdup(".");
     srv->web_dir = cfg->web_dir ? jk_strdup(cfg->web_dir) : NULL;
     srv->cfg.db_path = srv->db_path;
     srv->cfg.web_dir = srv->web_dir;
@@ -605,6 +617,7 @@ void jk_server_stop(jk_server *srv)
     jk_ratelimit_free(srv->user_limit);
     jk_ratelimit_free(srv->ip_limit);
     free(srv->db_path);
+    free(srv->data_dir);
     free(srv->web_dir);
     free(srv);
 }

@@ -484,3 +484,8 @@ int jk_store_source_evidence(jk_store *st, int64_t source_id, bool *keep, jk_err
 {
     return st->ops->source_evidence(st->impl, source_id, keep, err);
 }
+
+int jk_store_evidence_list(jk_store *st, jk_evidence_fn fn, void *ctx, jk_error *err)
+{
+    return st->ops->evidence_list(st->impl, fn, ctx, err);
+}

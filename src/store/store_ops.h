@@ -86,6 +86,7 @@ struct jk_store_ops {
     int (*item_evidence)(void *impl, int64_t item_id, int64_t evidence_id, jk_error *err);
     int (*source_set_evidence)(void *impl, int64_t source_id, bool keep, jk_error *err);
     int (*source_evidence)(void *impl, int64_t source_id, bool *keep, jk_error *err);
+    int (*evidence_list)(void *impl, jk_evidence_fn fn, void *ctx, jk_error *err);
 };
 
 extern const struct jk_store_ops jk_store_sqlite_ops;

@@ -395,6 +395,7 @@ enum {
     RV_AUDIT_INSERT,
     RV_AUDIT_ASC,
     RV_AUDIT_DESC,
+    RV_EVIDENCE_LIST,
     RV_COUNT
 };
 
@@ -457,6 +458,7 @@ static const char *const review_statements[RV_COUNT] = {
                      " ORDER BY id LIMIT ?1 OFFSET ?2",
     [RV_AUDIT_DESC] = "SELECT id, at, user, action, target, detail, prev_hash, hash FROM audit"
                       " ORDER BY id DESC LIMIT ?1 OFFSET ?2",
+    [RV_EVIDENCE_LIST] = "SELECT id, sha256, path, kind, size FROM evidence ORDER BY id",
 };
 
 typedef struct sqlite_store {
@@ -1502,6 +1504,21 @@ static int sqlite_audit_walk(void *impl, bool ascending, size_t limit, size_t of
     return each_row(s, st, emit_audit, &e, err, "reading the audit log");
 }
 
+static int emit_evidence(sqlite3_stmt *st, void *arg)
+{
+    row_emit *e = arg;
+    jk_evidence_row row = {sqlite3_column_int64(st, 0), col_text(st, 1), col_text(st, 2),
+                           col_text(st, 3), sqlite3_column_int64(st, 4)};
+    return ((jk_evidence_fn)e->fn)(e->ctx, &row);
+}
+
+static int sqlite_evidence_list(void *impl, jk_evidence_fn fn, void *ctx, jk_error *err)
+{
+    sqlite_store *s = impl;
+    row_emit e = {(void *)fn, ctx};
+    return each_row(s, rv(s, RV_EVIDENCE_LIST), emit_evidence, &e, err, "reading evidence rows");
+}
+
 static void bind_id(sqlite3_stmt *st, int col, int64_t id)
 {
     if (id)
@@ -1621,4 +1638,5 @@ const struct jk_store_ops jk_store_sqlite_ops = {
     .item_evidence = sqlite_item_evidence,
     .source_set_evidence = sqlite_source_set_evidence,
     .source_evidence = sqlite_source_evidence,
+    .evidence_list = sqlite_evidence_list,
 };

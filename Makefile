@@ -1,7 +1,8 @@
 # junkai — convenience targets over CMake/CTest (see README.md).
 #   make          build (build/junkai)
 #   make demo     install dependencies, build, patrol the bundled demo sources
-#                 served on loopback (demo/run.sh) into ./demo-data
+#                 served on loopback (demo/run.sh) into ./demo-data, then
+#                 serve the workbench on 127.0.0.1:8080 until Ctrl-C
 #   make check    install dependencies, build and run every test: the
 #                 sanitizer build (ASan+UBSan) and short fuzz runs first,
 #                 then the full suite of the release build (its ctest summary
@@ -26,6 +27,9 @@ build:
 
 demo: deps build
 	@./demo/run.sh demo-data
+	@echo "== the workbench: open http://127.0.0.1:8080/ and log in as demo-supervisor"
+	@echo "   (password junkai-demo); Ctrl-C stops it"
+	@./build/junkai serve --data demo-data
 
 test: build
 	@cd build && ctest --output-on-failure -j$(JOBS)

@@ -33,3 +33,9 @@ echo "== junkai search 手押し"
 "$junkai" search --data "$data" --format text 手押し
 echo "== junkai campaigns (posts joined by shared contact points)"
 "$junkai" campaigns --data "$data" --format text
+# Workbench accounts for the demo only (loopback, a known password): one
+# per role, so every screen can be tried.
+for role in patroller supervisor admin; do
+  printf '%s\n' junkai-demo | "$junkai" user add "demo-$role" --role "$role" --data "$data" >/dev/null
+done
+echo "== workbench accounts: demo-patroller, demo-supervisor, demo-admin (password: junkai-demo)"

@@ -45,6 +45,11 @@ def main():
                            capture_output=True, timeout=60)
         campaigns = [json.loads(l) for l in p.stdout.decode().splitlines()]
         assert len(campaigns) == 1 and campaigns[0]["size"] == 4, campaigns
+        # the demo's workbench accounts exist, one per role
+        p = subprocess.run([junkai, "user", "list", "--data", data], capture_output=True,
+                           timeout=60)
+        for role in ("patroller", "supervisor", "admin"):
+            assert "demo-" + role in p.stdout.decode(), p.stdout
     print("demo: %d items from 5 sources, %d with hits" % (items, hit))
 
 

@@ -108,8 +108,9 @@ static void test_damaged_head(void **state)
     snprintf(path, sizeof path, "%s/audit.head", dir);
     const char *bad[] = {"", "junk\n", "junkai-audit-head-1 0 " /* id 0 */,
                          "junkai-audit-head-1 5 abc\n",
-                         "junkai-audit-head-1 5 "
-                         "ABCDEF0000000000000000000000000000000000000000000000000000000000\n"};
+                         /* upper-case hex: the head is written lower-case only */
+                         ("junkai-audit-head-1 5 "
+                          "ABCDEF0000000000000000000000000000000000000000000000000000000000\n")};
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
         FILE *f = fopen(path, "w");
         assert_non_null(f);

@@ -24,7 +24,7 @@ static const jk_command commands[] = {
     {"intel", cmd_intel, "import, list and export intel lists of known-bad indicators"},
     {"serve", cmd_serve, "serve the review workbench (JSON API and web UI) on loopback"},
     {"user", cmd_user, "add, list and disable the workbench's accounts"},
-    {"verify", cmd_verify, "check the audit log's hash chain"},
+    {"verify", cmd_verify, "check the audit log's hash chain and every evidence file"},
 };
 
 static void usage(FILE *to)

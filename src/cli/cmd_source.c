@@ -25,6 +25,8 @@ static const char source_usage[] =
     "addresses (tests, demos); without it they are refused.\n"
     "--no-evidence: the source's fetches are not preserved as WARC evidence\n"
     "files under DATA/evidence (they are by default; see docs/evidence.md).\n"
+    "'list' prints one tab-separated line per source: name, kind, target,\n"
+    "schedule, last complete run, cursor state, evidence|no-evidence.\n"
     "\n"
     "KIND is the collector, TARGET what it reads:\n";
 
@@ -61,12 +63,18 @@ static bool parse_duration(const char *s, int64_t *out)
     return true;
 }
 
+/* name, kind, target, schedule, last run, cursor state, evidence on/off */
 static int print_source(void *ctx, const jk_source *s)
 {
-    (void)ctx;
-    printf("%s\t%s\t%s\tevery %llds\t%s\t%s\n", s->name, s->kind, s->target ? s->target : "",
-           (long long)s->every_seconds, s->last_run_at ? s->last_run_at : "never",
-           s->state ? s->state : "");
+    jk_store *store = ctx;
+    bool keep = true;
+    jk_error err;
+    if (jk_store_source_evidence(store, s->id, &keep, &err))
+        keep = true; /* the default; a read error here is not worth failing the list */
+    printf("%s\t%s\t%s\tevery %llds\t%s\t%s\t%s\n", s->name, s->kind,
+           s->target ? s->target : "", (long long)s->every_seconds,
+           s->last_run_at ? s->last_run_at : "never", s->state ? s->state : "",
+           keep ? "evidence" : "no-evidence");
     return 0;
 }
 
@@ -177,7 +185,7 @@ int cmd_source(int argc, char **argv)
     } else if (strcmp(sub, "list") == 0) {
         if (jk_open_data_store(jk_data_dir(data), &store))
             return JK_EXIT_ERROR;
-        if (jk_store_source_list(store, print_source, NULL, &err)) {
+        if (jk_store_source_list(store, print_source, store, &err)) {
             jk_cli_error("%s", err.message);
             status = JK_EXIT_ERROR;
         }

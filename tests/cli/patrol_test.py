@@ -158,9 +158,14 @@ class Patrol(unittest.TestCase):
         rc, _, err = run(["source", "add", "jsonl", "s3", self.src, "--every", "soon",
                           "--data", self.data])
         self.assertEqual(rc, 2)
+        rc, _, err = run(["source", "add", "feed", "quiet", "http://127.0.0.1:9/feed.xml",
+                          "--no-evidence", "--data", self.data])
+        self.assertEqual(rc, 0, err)
         rc, out, _ = run(["source", "list", "--data", self.data])
-        row = out.splitlines()[0].split("\t")
-        self.assertEqual(row[:4], ["s1", "jsonl", self.src, "every 900s"])
+        rows = [l.split("\t") for l in out.splitlines()]
+        self.assertEqual(rows[0][:4], ["s1", "jsonl", self.src, "every 900s"])
+        self.assertEqual([r[-1] for r in rows], ["evidence", "no-evidence"])
+        self.assertEqual(run(["source", "rm", "quiet", "--data", self.data])[0], 0)
         self.assertEqual(run(["source", "rm", "s1", "--data", self.data])[0], 0)
         self.assertEqual(run(["source", "rm", "s1", "--data", self.data])[0], 2)
 

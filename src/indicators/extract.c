@@ -319,8 +319,10 @@ static size_t skip_back_separators(const char *t, size_t i)
         for (size_t s = 0; s < sizeof seps / sizeof seps[0] && !hit; s++) {
             size_t m = strlen(seps[s]);
             if (i >= m && ieq(t + i - m, m, seps[s])) {
+                /* (fewer than four bytes before "id" cannot hold "line":
+                 * look no further back than the text starts) */
                 if (m == 2 && seps[s][0] == 'i' && i > m && is_alpha((unsigned char)t[i - m - 1]) &&
-                    !ieq(t + i - m - 4, 4, "line"))
+                    !(i >= m + 4 && ieq(t + i - m - 4, 4, "line")))
                     continue; /* "id" must be a word of its own, or follow LINE */
                 i -= m;
                 hit = 1;

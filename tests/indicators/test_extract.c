@@ -690,6 +690,29 @@ static void test_fixture_ioc_extractor(void **state)
     free_lines(lines, n);
 }
 
+/* "id" right after a few letters at the very start of a text: the check
+ * for "LINE id" must not look before the text (found by fuzz_extract). */
+static void test_id_near_text_start(void **state)
+{
+    (void)state;
+    const char *texts[] = {"LINID: 08d8abc", "xid: abcdef", "ID: abcdef", "eid:x", "line id: abc_12"};
+    for (size_t k = 0; k < sizeof texts / sizeof texts[0]; k++) {
+        /* an exact-size heap copy, so ASan sees any read before or after it */
+        size_t n = strlen(texts[k]);
+        char *copy = malloc(n);
+        assert_non_null(copy);
+        memcpy(copy, texts[k], n);
+        jk_indicator_list l;
+        jk_indicator_list_init(&l);
+        jk_error err;
+        assert_int_equal(jk_indicators_extract(copy, n, &l, &err), JK_OK);
+        if (k == 4)
+            assert_true(find(&l, JK_IND_LINE_ID, "abc_12") >= 0);
+        jk_indicator_list_release(&l);
+        free(copy);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -709,6 +732,7 @@ int main(void)
         cmocka_unit_test(test_fixture_bitcoinjs),
         cmocka_unit_test(test_fixture_ioc_fanger),
         cmocka_unit_test(test_fixture_ioc_extractor),
+        cmocka_unit_test(test_id_near_text_start),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

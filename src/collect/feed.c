@@ -294,7 +294,7 @@ static int xml_clean(const char *utf8, size_t len, jk_buf *out)
         }
         i += n;
     }
-    if (rc == JK_OK)
+    if (rc == JK_OK && len > run) /* (s may be NULL when len is 0) */
         rc = jk_buf_append(out, s + run, len - run);
     return rc;
 }

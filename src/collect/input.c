@@ -76,7 +76,8 @@ int jk_line_reader_next(jk_line_reader *r, const char **line, size_t *len)
 {
     size_t scanned = 0; /* bytes already searched for a newline */
     for (;;) {
-        char *base = r->buf + r->start;
+        /* (no buffer until the first fill: NULL + 0 is undefined in C) */
+        char *base = r->buf ? r->buf + r->start : NULL;
         size_t avail = r->end - r->start;
         char *nl = avail > scanned ? memchr(base + scanned, '\n', avail - scanned) : NULL;
         if (nl || (r->eof && avail > 0)) {

@@ -267,12 +267,11 @@ typedef struct parse_state {
     void *log_ctx;
 } parse_state;
 
-static void skip_element(parse_state *ps, size_t index, const char *id, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-static void skip_element(parse_state *ps, size_t index, const char *id, const char *fmt, ...)
+void jk_social_skip(jk_social_page *page, jk_social_log log, void *log_ctx, const char *url,
+                    const char *kind, size_t index, const char *id, const char *fmt, ...)
 {
-    ps->page->skipped++;
-    if (!ps->log)
+    page->skipped++;
+    if (!log)
         return;
     char why[256], msg[1024];
     va_list ap;
@@ -280,17 +279,21 @@ static void skip_element(parse_state *ps, size_t index, const char *id, const ch
     vsnprintf(why, sizeof why, fmt, ap);
     va_end(ap);
     if (id)
-        snprintf(msg, sizeof msg, "%s: status %zu (id %s): %s; skipped", ps->url, index, id, why);
+        snprintf(msg, sizeof msg, "%s: %s %zu (id %s): %s; skipped", url, kind, index, id, why);
     else
-        snprintf(msg, sizeof msg, "%s: status %zu: %s; skipped", ps->url, index, why);
-    ps->log(ps->log_ctx, msg);
+        snprintf(msg, sizeof msg, "%s: %s %zu: %s; skipped", url, kind, index, why);
+    log(log_ctx, msg);
 }
 
-static const char *str_field(const json_t *obj, const char *key)
+const char *jk_social_str(const json_t *obj, const char *key)
 {
     const char *s = json_string_value(json_object_get(obj, key));
     return s && *s ? s : NULL;
 }
+
+#define skip_element(ps, index, id, ...)                                                        \
+    jk_social_skip((ps)->page, (ps)->log, (ps)->log_ctx, (ps)->url, "status", index, id,       \
+                   __VA_ARGS__)
 
 /* An id as Mastodon sends it (a string; some servers send numbers). */
 static const char *id_field(const json_t *obj, const char *key, char *num, size_t cap)
@@ -342,9 +345,9 @@ int jk_social_text_add(jk_buf *text, const char *s, size_t len)
 
 static int status_text(const json_t *st, jk_buf *text, jk_buf *scratch)
 {
-    const char *spoiler = str_field(st, "spoiler_text");
+    const char *spoiler = jk_social_str(st, "spoiler_text");
     int rc = spoiler ? jk_social_text_add(text, spoiler, strlen(spoiler)) : JK_OK;
-    const char *content = str_field(st, "content");
+    const char *content = jk_social_str(st, "content");
     if (!rc && content) {
         jk_buf_reset(scratch);
         rc = jk_html_fragment_text(content, strlen(content), scratch);
@@ -356,13 +359,13 @@ static int status_text(const json_t *st, jk_buf *text, jk_buf *scratch)
     size_t i;
     const json_t *m;
     json_array_foreach(json_object_get(st, "media_attachments"), i, m) {
-        const char *desc = str_field(m, "description");
+        const char *desc = jk_social_str(m, "description");
         if (!rc && desc)
             rc = jk_social_text_add(text, desc, strlen(desc));
     }
     const json_t *opt;
     json_array_foreach(json_object_get(json_object_get(st, "poll"), "options"), i, opt) {
-        const char *title = str_field(opt, "title");
+        const char *title = jk_social_str(opt, "title");
         if (!rc && title)
             rc = jk_social_text_add(text, title, strlen(title));
     }
@@ -394,8 +397,8 @@ static int parse_status(parse_state *ps, size_t index, const json_t *outer, jk_b
             break;
         st = inner;
     }
-    const char *uri = str_field(st, "uri");
-    const char *url = str_field(st, "url");
+    const char *uri = jk_social_str(st, "uri");
+    const char *url = jk_social_str(st, "url");
     if (!uri)
         uri = url;
     if (!uri) {
@@ -415,7 +418,7 @@ static int parse_status(parse_state *ps, size_t index, const json_t *outer, jk_b
     jk_post post = {0};
     post.external_id = (char *)uri;
     post.url = (char *)url;
-    const char *acct = str_field(json_object_get(st, "account"), "acct");
+    const char *acct = jk_social_str(json_object_get(st, "account"), "acct");
     if (acct) {
         jk_buf_reset(author);
         rc = jk_buf_puts(author, acct);
@@ -430,9 +433,9 @@ static int parse_status(parse_state *ps, size_t index, const json_t *outer, jk_b
         post.author = author->data;
     }
     char when[21];
-    if (jk_social_time_utc(str_field(st, "created_at"), when))
+    if (jk_social_time_utc(jk_social_str(st, "created_at"), when))
         post.posted_at = when;
-    post.lang = (char *)str_field(st, "language");
+    post.lang = (char *)jk_social_str(st, "language");
     post.text = text->data ? text->data : "";
     post.text_len = text->len;
     return jk_posts_add(&ps->page->posts, &post);

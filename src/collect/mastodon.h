@@ -10,6 +10,7 @@
 #ifndef JK_MASTODON_H
 #define JK_MASTODON_H
 
+#include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -93,6 +94,19 @@ bool jk_social_id_ok(const char *id);
 /* Widen page's newest/oldest ids to cover id, under the order cmp. */
 int jk_social_page_add_id(jk_social_page *page, const char *id,
                           int (*cmp)(const char *a, const char *b));
+
+/* A malformed element of a page (the index-th "status"/"note" of the
+ * response at url, id when known) is skipped: counted in page->skipped and
+ * logged as "URL: KIND N (id ID): WHY; skipped". Shared by both parsers. */
+void jk_social_skip(jk_social_page *page, jk_social_log log, void *log_ctx, const char *url,
+                    const char *kind, size_t index, const char *id, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 8, 9)))
+#endif
+    ;
+
+/* A JSON object's member as a non-empty string, else NULL. */
+const char *jk_social_str(const json_t *obj, const char *key);
 
 /* Append one part of a post's text (trimmed; nothing when empty) as a line
  * of its own. JK_ELIMIT when text reached its maximum. */

@@ -80,47 +80,26 @@ typedef struct parse_state {
     void *log_ctx;
 } parse_state;
 
-static void skip_note(parse_state *ps, size_t index, const char *id, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-static void skip_note(parse_state *ps, size_t index, const char *id, const char *fmt, ...)
-{
-    ps->page->skipped++;
-    if (!ps->log)
-        return;
-    char why[256], msg[1024];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(why, sizeof why, fmt, ap);
-    va_end(ap);
-    if (id)
-        snprintf(msg, sizeof msg, "%s: note %zu (id %s): %s; skipped", ps->url, index, id, why);
-    else
-        snprintf(msg, sizeof msg, "%s: note %zu: %s; skipped", ps->url, index, why);
-    ps->log(ps->log_ctx, msg);
-}
-
-static const char *str_field(const json_t *obj, const char *key)
-{
-    const char *s = json_string_value(json_object_get(obj, key));
-    return s && *s ? s : NULL;
-}
+#define skip_note(ps, index, id, ...)                                                           \
+    jk_social_skip((ps)->page, (ps)->log, (ps)->log_ctx, (ps)->url, "note", index, id,         \
+                   __VA_ARGS__)
 
 static int note_text(const json_t *note, jk_buf *text)
 {
-    const char *cw = str_field(note, "cw");
-    const char *body = str_field(note, "text");
+    const char *cw = jk_social_str(note, "cw");
+    const char *body = jk_social_str(note, "text");
     int rc = cw ? jk_social_text_add(text, cw, strlen(cw)) : JK_OK;
     if (!rc && body)
         rc = jk_social_text_add(text, body, strlen(body));
     size_t i;
     const json_t *el;
     json_array_foreach(json_object_get(note, "files"), i, el) {
-        const char *comment = str_field(el, "comment");
+        const char *comment = jk_social_str(el, "comment");
         if (!rc && comment)
             rc = jk_social_text_add(text, comment, strlen(comment));
     }
     json_array_foreach(json_object_get(json_object_get(note, "poll"), "choices"), i, el) {
-        const char *choice = str_field(el, "text");
+        const char *choice = jk_social_str(el, "text");
         if (!rc && choice)
             rc = jk_social_text_add(text, choice, strlen(choice));
     }
@@ -131,9 +110,9 @@ static int note_text(const json_t *note, jk_buf *text)
  * it renotes; a quote (renote with text) is a note of its own. */
 static bool is_pure_renote(const json_t *note)
 {
-    if (!str_field(note, "renoteId") && !json_is_object(json_object_get(note, "renote")))
+    if (!jk_social_str(note, "renoteId") && !json_is_object(json_object_get(note, "renote")))
         return false;
-    if (str_field(note, "text") || str_field(note, "cw"))
+    if (jk_social_str(note, "text") || jk_social_str(note, "cw"))
         return false;
     if (json_array_size(json_object_get(note, "files")) > 0)
         return false;
@@ -165,8 +144,8 @@ static int parse_note(parse_state *ps, size_t index, const json_t *outer, jk_buf
         note = inner;
     }
     const char *note_id = json_string_value(json_object_get(note, "id"));
-    const char *uri = str_field(note, "uri");
-    const char *url = str_field(note, "url");
+    const char *uri = jk_social_str(note, "uri");
+    const char *url = jk_social_str(note, "url");
     jk_buf_reset(scratch);
     if (!uri) {
         /* a local note: its address on the instance */
@@ -193,10 +172,10 @@ static int parse_note(parse_state *ps, size_t index, const json_t *outer, jk_buf
     post.external_id = (char *)uri;
     post.url = (char *)url;
     const json_t *user = json_object_get(note, "user");
-    const char *username = str_field(user, "username");
+    const char *username = jk_social_str(user, "username");
     char *author = NULL;
     if (username) {
-        const char *host = str_field(user, "host");
+        const char *host = jk_social_str(user, "host");
         if (!host)
             host = ps->authority;
         size_t n = strlen(username) + (host ? strlen(host) + 1 : 0) + 1;
@@ -207,9 +186,9 @@ static int parse_note(parse_state *ps, size_t index, const json_t *outer, jk_buf
         post.author = author;
     }
     char when[21];
-    if (jk_social_time_utc(str_field(note, "createdAt"), when))
+    if (jk_social_time_utc(jk_social_str(note, "createdAt"), when))
         post.posted_at = when;
-    post.lang = (char *)str_field(note, "lang");
+    post.lang = (char *)jk_social_str(note, "lang");
     post.text = text->data ? text->data : "";
     post.text_len = text->len;
     rc = jk_posts_add(&ps->page->posts, &post);

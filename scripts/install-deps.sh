@@ -18,7 +18,8 @@ PACKAGES="
   libsqlite3-dev libsodium-dev libcsv-dev libcurl4-openssl-dev libxml2-dev
   libpsl-dev publicsuffix libidn2-dev libmicrohttpd-dev wrk zlib1g-dev
   icu-devtools ripgrep grep manpages-ja python3 python3-jsonschema
-  chromium
+  chromium fonts-ipaexfont-gothic fonts-ipaexfont-mincho
+  libpango1.0-dev libcairo2-dev libarchive-dev poppler-utils python3-aiosmtpd
 "
 
 missing=""

@@ -35,6 +35,7 @@
 #include "html_text.h"
 #include "junkai/limits.h"
 #include "utf8.h"
+#include "civil.h"
 
 #define NS_RSS10 "http://purl.org/rss/1.0/"
 #define NS_RSS090 "http://my.netscape.com/rdf/simple/0.9/"
@@ -489,31 +490,6 @@ static int decode_and_read(const char *data, size_t len, const char *content_typ
 
 /* ---- dates ------------------------------------------------------------- */
 
-/* Days since 1970-01-01 of a proleptic Gregorian date (the era-based
- * method: 400-year cycles of 146097 days). */
-static int64_t days_from_civil(int64_t y, int m, int d)
-{
-    y -= m <= 2;
-    int64_t era = (y >= 0 ? y : y - 399) / 400;
-    int64_t yoe = y - era * 400;
-    int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + doe - 719468;
-}
-
-static void civil_from_days(int64_t z, int64_t *y, int *m, int *d)
-{
-    z += 719468;
-    int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-    int64_t doe = z - era * 146097;
-    int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    int64_t mp = (5 * doy + 2) / 153;
-    *d = (int)(doy - (153 * mp + 2) / 5 + 1);
-    *m = (int)(mp < 10 ? mp + 3 : mp - 9);
-    *y = yoe + era * 400 + (*m <= 2);
-}
-
 static int days_in_month(int64_t y, int m)
 {
     static const int days[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
@@ -535,13 +511,13 @@ static int format_utc(const when *w, char *out, size_t outsz)
         w->second > 60 || (w->hour == 24 && (w->minute || w->second)))
         return JK_EPARSE;
     int second = w->second == 60 ? 59 : w->second; /* a leap second: not representable */
-    int64_t t = days_from_civil(w->year, w->month, w->day) * 86400 + w->hour * 3600 +
+    int64_t t = jk_days_from_civil(w->year, w->month, w->day) * 86400 + w->hour * 3600 +
                 w->minute * 60 + second - (int64_t)w->offset_minutes * 60;
     int64_t days = t >= 0 ? t / 86400 : -((-t + 86399) / 86400);
     int64_t rem = t - days * 86400;
     int64_t y;
     int m, d;
-    civil_from_days(days, &y, &m, &d);
+    jk_civil_from_days(days, &y, &m, &d);
     if (y < 1 || y > 9999 || outsz < 21)
         return JK_EPARSE;
     snprintf(out, outsz, "%04d-%02d-%02dT%02d:%02d:%02dZ", (int)y, m, d, (int)(rem / 3600),

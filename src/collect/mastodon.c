@@ -19,6 +19,7 @@
 #include "html_text.h"
 #include "junkai/limits.h"
 #include "link_header.h"
+#include "civil.h"
 
 /* A reblog of a reblog does not exist in Mastodon; a hostile server may
  * still nest them, and the walk must end. */
@@ -159,31 +160,6 @@ static bool digits(const char *s, int n, int *value)
     return true;
 }
 
-/* Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's
- * days_from_civil); timegm is not in POSIX. */
-static int64_t days_from_civil(int64_t y, int m, int d)
-{
-    y -= m <= 2;
-    int64_t era = (y >= 0 ? y : y - 399) / 400;
-    int64_t yoe = y - era * 400;
-    int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + doe - 719468;
-}
-
-static void civil_from_days(int64_t z, int64_t *y, int *m, int *d)
-{
-    z += 719468;
-    int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-    int64_t doe = z - era * 146097;
-    int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    int64_t mp = (5 * doy + 2) / 153;
-    *d = (int)(doy - (153 * mp + 2) / 5 + 1);
-    *m = (int)(mp < 10 ? mp + 3 : mp - 9);
-    *y = yoe + era * 400 + (*m <= 2);
-}
-
 static int days_in_month(int y, int m)
 {
     static const int days[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
@@ -239,12 +215,12 @@ bool jk_social_time_utc(const char *in, char out[21])
     }
     if (*p)
         return false;
-    int64_t t = days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + s - (int64_t)offset * 60;
+    int64_t t = jk_days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + s - (int64_t)offset * 60;
     int64_t days = t >= 0 ? t / 86400 : (t - 86399) / 86400;
     int64_t secs = t - days * 86400;
     int64_t yy;
     int mm, dd;
-    civil_from_days(days, &yy, &mm, &dd);
+    jk_civil_from_days(days, &yy, &mm, &dd);
     if (yy < 0 || yy > 9999)
         return false;
     int fields[6] = {(int)yy, mm, dd, (int)(secs / 3600), (int)(secs / 60 % 60), (int)(secs % 60)};

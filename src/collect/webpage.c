@@ -24,6 +24,7 @@
 #include "html_text.h"
 #include "junkai/limits.h"
 #include "utf8.h"
+#include "civil.h"
 
 /* How far into the bytes a <meta> charset is looked for. WHATWG's prescan
  * stops at 1024 bytes; Japanese pages often carry long comments and
@@ -558,30 +559,6 @@ static char *node_text(const xmlNode *node, size_t max, size_t *len_out)
 
 /* ---- board time ------------------------------------------------------- */
 
-static int64_t days_from_civil(int64_t y, int m, int d)
-{
-    /* Howard Hinnant's algorithm: proleptic Gregorian, day 0 = 1970-01-01 */
-    y -= m <= 2;
-    int64_t era = (y >= 0 ? y : y - 399) / 400;
-    int64_t yoe = y - era * 400;
-    int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + doe - 719468;
-}
-
-static void civil_from_days(int64_t z, int64_t *y, int *m, int *d)
-{
-    z += 719468;
-    int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-    int64_t doe = z - era * 146097;
-    int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    int64_t mp = (5 * doy + 2) / 153;
-    *d = (int)(doy - (153 * mp + 2) / 5 + 1);
-    *m = (int)(mp < 10 ? mp + 3 : mp - 9);
-    *y = yoe + era * 400 + (*m <= 2);
-}
-
 static int is_digit(char c)
 {
     return c >= '0' && c <= '9';
@@ -649,7 +626,7 @@ static int board_time_at(const char *s, size_t len, size_t i, char out[21])
     if (y < 1990 || y > 9999 || mo < 1 || mo > 12 || d < 1 || d > days_in_month(y, mo) ||
         h > 23 || mi > 59 || sec > 59)
         return 0;
-    int64_t t = days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec - 9 * 3600;
+    int64_t t = jk_days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec - 9 * 3600;
     int64_t days = t / 86400, rem = t % 86400;
     if (rem < 0) {
         rem += 86400;
@@ -657,7 +634,7 @@ static int board_time_at(const char *s, size_t len, size_t i, char out[21])
     }
     int64_t oy;
     int om, od;
-    civil_from_days(days, &oy, &om, &od);
+    jk_civil_from_days(days, &oy, &om, &od);
     char tmp[64]; /* the compiler cannot see the ranges checked above */
     int n = snprintf(tmp, sizeof tmp, "%04d-%02d-%02dT%02d:%02d:%02dZ", (int)oy, om, od,
                      (int)(rem / 3600), (int)(rem / 60 % 60), (int)(rem % 60));

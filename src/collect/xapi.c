@@ -4,6 +4,7 @@
  * fetches, stores or reads the bearer token.
  */
 #include "xapi.h"
+#include "civil.h"
 
 #include <jansson.h>
 #include <stdarg.h>
@@ -89,32 +90,6 @@ static const char *str_member(const json_t *obj, const char *key)
 
 /* ---- time ---------------------------------------------------------- */
 
-/* Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's
- * days_from_civil): timegm is not in C11 and TZ must not matter. */
-static long long days_from_civil(long long y, unsigned m, unsigned d)
-{
-    y -= m <= 2;
-    long long era = (y >= 0 ? y : y - 399) / 400;
-    unsigned yoe = (unsigned)(y - era * 400);
-    unsigned doy = (153 * (m + (m > 2 ? (unsigned)-3 : 9)) + 2) / 5 + d - 1;
-    unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + (long long)doe - 719468;
-}
-
-static void civil_from_days(long long z, int *y, unsigned *m, unsigned *d)
-{
-    z += 719468;
-    long long era = (z >= 0 ? z : z - 146096) / 146097;
-    unsigned doe = (unsigned)(z - era * 146097);
-    unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    long long yy = (long long)yoe + era * 400;
-    unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    unsigned mp = (5 * doy + 2) / 153;
-    *d = doy - (153 * mp + 2) / 5 + 1;
-    *m = mp < 10 ? mp + 3 : mp - 9;
-    *y = (int)(yy + (*m <= 2));
-}
-
 static bool digits(const char *s, int n, int *out)
 {
     int v = 0;
@@ -141,20 +116,19 @@ static bool format_utc(int y, int mo, int d, int h, int mi, int s, int offset_mi
         return false;
     if (s == 60)
         s = 59; /* a leap second names the same moment for our purposes */
-    long long t = days_from_civil(y, (unsigned)mo, (unsigned)d) * 86400 + h * 3600 + mi * 60 + s -
-                  (long long)offset_min * 60;
+    long long t = jk_days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + s - (long long)offset_min * 60;
     if (t < 0)
         return false;
     long long days = t / 86400, rem = t % 86400;
-    int yy;
-    unsigned mm, dd;
-    civil_from_days(days, &yy, &mm, &dd);
+    int64_t yy;
+    int mm, dd;
+    jk_civil_from_days(days, &yy, &mm, &dd);
     if (yy > 9999)
         return false;
     /* every field is in range, so this is exactly 20 characters; the
      * roomy buffer only quiets the compiler's worst-case arithmetic */
     char tmp[64];
-    snprintf(tmp, sizeof tmp, "%04d-%02u-%02uT%02d:%02d:%02dZ", yy, mm, dd, (int)(rem / 3600),
+    snprintf(tmp, sizeof tmp, "%04d-%02d-%02dT%02d:%02d:%02dZ", (int)yy, mm, dd, (int)(rem / 3600),
              (int)(rem % 3600 / 60), (int)(rem % 60));
     memcpy(out, tmp, 21);
     return true;

@@ -16,11 +16,6 @@
 #include "buf.h"
 #include "store_ops.h"
 
-struct jk_store {
-    const struct jk_store_ops *ops;
-    void *impl;
-};
-
 int jk_store_open(const char *location, jk_store **out, jk_error *err)
 {
     *out = NULL;

@@ -6,7 +6,61 @@
 #ifndef JK_STORE_OPS_H
 #define JK_STORE_OPS_H
 
+#include "junkai/case.h"
 #include "junkai/store.h"
+
+/* Cases, reports, submissions and removal checks (junkai/case.h); the
+ * public calls check their arguments, the backend only stores. */
+struct jk_store_case_ops {
+    int (*case_add)(void *impl, const char *title, const char *category, const char *status,
+                    const char *created_by, int64_t *id, jk_error *err);
+    int (*case_get)(void *impl, int64_t id, jk_case_fn fn, void *ctx, jk_error *err);
+    int (*case_list)(void *impl, const jk_case_filter *f, jk_case_fn fn, void *ctx,
+                     jk_error *err);
+    int (*case_update)(void *impl, int64_t id, const jk_case_update *u, jk_error *err);
+    int (*case_item_add)(void *impl, int64_t case_id, int64_t item_id, const char *user,
+                         jk_error *err);
+    int (*case_item_rm)(void *impl, int64_t item_id, jk_error *err);
+    int (*item_case)(void *impl, int64_t item_id, int64_t *case_id, jk_error *err);
+    int (*case_items)(void *impl, int64_t case_id, jk_review_item_fn fn, void *ctx,
+                      jk_error *err);
+    int (*note_add)(void *impl, int64_t case_id, const char *user, const char *text,
+                    int64_t *id, jk_error *err);
+    int (*notes)(void *impl, int64_t case_id, jk_case_note_fn fn, void *ctx, jk_error *err);
+    int (*case_evidence)(void *impl, int64_t case_id, jk_case_evidence_fn fn, void *ctx,
+                         jk_error *err);
+    int (*audit_target)(void *impl, const char *target, jk_audit_fn fn, void *ctx,
+                        jk_error *err);
+    int (*report_add)(void *impl, const jk_report_in *r, const char *body_sha256, int64_t *id,
+                      jk_error *err);
+    int (*report_get)(void *impl, int64_t id, jk_report_fn fn, void *ctx, jk_error *err);
+    int (*case_reports)(void *impl, int64_t case_id, bool all, jk_report_fn fn, void *ctx,
+                        jk_error *err);
+    int (*report_items)(void *impl, int64_t id, int64_t **items, size_t *count, jk_error *err);
+    int (*report_approve)(void *impl, int64_t id, const char *user, jk_error *err);
+    int (*report_sent)(void *impl, int64_t id, const char *user, const char *via,
+                       int64_t first_check_unix, jk_error *err);
+    int (*report_queue)(void *impl, int64_t id, const char *destination, jk_error *err);
+    int (*submit_due)(void *impl, int64_t now_unix, size_t limit, jk_report_fn fn, void *ctx,
+                      jk_error *err);
+    int (*submit_begin)(void *impl, int64_t id, long *attempt, jk_error *err);
+    int (*submit_finish)(void *impl, int64_t id, const char *user, const char *outcome,
+                         int64_t next_attempt_unix, const char *detail, int64_t evidence_id,
+                         int64_t first_check_unix, jk_error *err);
+    int (*submit_recover)(void *impl, long *count, jk_error *err);
+    int (*submit_resolve)(void *impl, int64_t id, bool retry, jk_error *err);
+    int (*submissions)(void *impl, int64_t id, jk_submission_fn fn, void *ctx, jk_error *err);
+    int (*removal_due)(void *impl, int64_t now_unix, size_t limit, jk_removal_fn fn, void *ctx,
+                       jk_error *err);
+    int (*case_removals)(void *impl, int64_t case_id, jk_removal_fn fn, void *ctx,
+                         jk_error *err);
+    int (*removal_record)(void *impl, int64_t item_id, const char *result, const char *reason,
+                          long http_status, int64_t next_check_unix, int64_t interval_seconds,
+                          jk_error *err);
+    int (*removal_stats)(void *impl, bool by_host, jk_removal_stat_fn fn, void *ctx,
+                         jk_error *err);
+    int (*outcome_stats)(void *impl, jk_outcome_count_fn fn, void *ctx, jk_error *err);
+};
 
 struct jk_store_ops {
     const char *name;
@@ -87,8 +141,15 @@ struct jk_store_ops {
     int (*source_set_evidence)(void *impl, int64_t source_id, bool keep, jk_error *err);
     int (*source_evidence)(void *impl, int64_t source_id, bool *keep, jk_error *err);
     int (*evidence_list)(void *impl, jk_evidence_fn fn, void *ctx, jk_error *err);
+    const struct jk_store_case_ops *cases;
 };
 
 extern const struct jk_store_ops jk_store_sqlite_ops;
+
+/* A store handle: its backend and the backend's connection. */
+struct jk_store {
+    const struct jk_store_ops *ops;
+    void *impl;
+};
 
 #endif

@@ -16,7 +16,7 @@
 
 #include "alloc.h"
 #include "buf.h"
-#include "store_ops.h"
+#include "sqlite_internal.h"
 
 /* Each entry moves the schema one version up; never edit a shipped one,
  * append a new one. PRAGMA user_version records how far a file is. */
@@ -202,6 +202,95 @@ static const char *const migrations[] = {
     "  PRIMARY KEY (item_id, evidence_id)) WITHOUT ROWID;"
     "CREATE INDEX item_evidence_evidence ON item_evidence(evidence_id);"
     "ALTER TABLE sources ADD COLUMN evidence INTEGER NOT NULL DEFAULT 1;",
+    /* cases and what follows a confirmation: confirmed items grouped into
+     * cases (an item in one case at most), notes, reports drafted from a
+     * case (a report's text never changes once stored: a new draft is a new
+     * row), their submission attempts, and the removal checks of reported
+     * items. A case's history is the audit log's entries for "case:N". */
+    "CREATE TABLE cases ("
+    "  id INTEGER PRIMARY KEY,"
+    "  title TEXT NOT NULL,"
+    "  category TEXT NOT NULL,"
+    "  status TEXT NOT NULL DEFAULT 'new'"
+    "    CHECK (status IN ('new', 'confirmed', 'reported', 'removed', 'dismissed')),"
+    "  assignee TEXT,"
+    "  created_by TEXT NOT NULL,"
+    "  created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ','now')),"
+    "  updated_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ','now')),"
+    "  reported_at TEXT,"
+    "  removed_at TEXT);"
+    "CREATE INDEX cases_status ON cases(status, id);"
+    "CREATE TABLE case_items ("
+    "  item_id INTEGER PRIMARY KEY REFERENCES items(id) ON DELETE CASCADE,"
+    "  case_id INTEGER NOT NULL REFERENCES cases(id) ON DELETE CASCADE,"
+    "  added_by TEXT NOT NULL,"
+    "  added_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ','now')));"
+    "CREATE INDEX case_items_case ON case_items(case_id);"
+    "CREATE TABLE case_notes ("
+    "  id INTEGER PRIMARY KEY,"
+    "  case_id INTEGER NOT NULL REFERENCES cases(id) ON DELETE CASCADE,"
+    "  user TEXT NOT NULL,"
+    "  text TEXT NOT NULL,"
+    "  at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ','now')));"
+    "CREATE INDEX case_notes_case ON case_notes(case_id);"
+    "CREATE TABLE reports ("
+    "  id INTEGER PRIMARY KEY,"
+    "  case_id INTEGER NOT NULL REFERENCES cases(id) ON DELETE CASCADE,"
+    "  kind TEXT NOT NULL CHECK (kind IN ('ihc', 'police', 'deletion', 'warning')),"
+    "  doc_key TEXT NOT NULL,"
+    "  title TEXT NOT NULL,"
+    "  body TEXT NOT NULL,"
+    "  fields TEXT NOT NULL DEFAULT '[]',"
+    "  body_sha256 TEXT NOT NULL,"
+    "  status TEXT NOT NULL DEFAULT 'draft'"
+    "    CHECK (status IN ('draft', 'approved', 'sent', 'superseded')),"
+    "  created_by TEXT NOT NULL,"
+    "  created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ','now')),"
+    "  approved_by TEXT, approved_at TEXT,"
+    "  sent_by TEXT, sent_at TEXT, sent_via TEXT,"
+    "  destination TEXT,"
+    "  submit_state TEXT CHECK (submit_state IN"
+    "    ('queued', 'sending', 'retry', 'delivered', 'failed', 'uncertain')),"
+    "  attempts INTEGER NOT NULL DEFAULT 0,"
+    "  next_attempt_unix INTEGER,"
+    "  last_error TEXT);"
+    "CREATE INDEX reports_case ON reports(case_id, kind, doc_key);"
+    "CREATE INDEX reports_submit ON reports(submit_state, next_attempt_unix)"
+    "  WHERE submit_state IS NOT NULL;"
+    "CREATE TRIGGER reports_text_fixed BEFORE UPDATE OF case_id, kind, doc_key, title, body,"
+    "  fields, body_sha256 ON reports"
+    "  BEGIN SELECT RAISE(ABORT, 'a stored report is never rewritten'); END;"
+    "CREATE TABLE report_items ("
+    "  report_id INTEGER NOT NULL REFERENCES reports(id) ON DELETE CASCADE,"
+    "  item_id INTEGER NOT NULL REFERENCES items(id) ON DELETE CASCADE,"
+    "  PRIMARY KEY (report_id, item_id)) WITHOUT ROWID;"
+    "CREATE INDEX report_items_item ON report_items(item_id);"
+    "CREATE TABLE submissions ("
+    "  id INTEGER PRIMARY KEY,"
+    "  report_id INTEGER NOT NULL REFERENCES reports(id) ON DELETE CASCADE,"
+    "  destination TEXT NOT NULL,"
+    "  attempt INTEGER NOT NULL,"
+    "  started_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ','now')),"
+    "  finished_at TEXT,"
+    "  outcome TEXT,"
+    "  detail TEXT,"
+    "  evidence_id INTEGER REFERENCES evidence(id));"
+    "CREATE INDEX submissions_report ON submissions(report_id);"
+    "CREATE TABLE removal_checks ("
+    "  item_id INTEGER PRIMARY KEY REFERENCES items(id) ON DELETE CASCADE,"
+    "  reported_at TEXT NOT NULL,"
+    "  next_check_unix INTEGER,"
+    "  interval_seconds INTEGER NOT NULL DEFAULT 86400,"
+    "  checks INTEGER NOT NULL DEFAULT 0,"
+    "  last_check_at TEXT,"
+    "  last_result TEXT,"
+    "  last_status INTEGER,"
+    "  removed_at TEXT,"
+    "  reason TEXT);"
+    "CREATE INDEX removal_checks_due ON removal_checks(next_check_unix)"
+    "  WHERE removed_at IS NULL;"
+    "CREATE INDEX audit_target ON audit(target, id);"
+    "CREATE INDEX evidence_item ON evidence(item_id);",
 };
 
 enum {
@@ -461,19 +550,6 @@ static const char *const review_statements[RV_COUNT] = {
     [RV_EVIDENCE_LIST] = "SELECT id, sha256, path, kind, size FROM evidence ORDER BY id",
 };
 
-typedef struct sqlite_store {
-    sqlite3 *db;
-    sqlite3_stmt *stmt[ST_COUNT];
-    sqlite3_stmt *review[RV_COUNT];
-    int version;
-    char *path;
-} sqlite_store;
-
-static int db_error(sqlite_store *s, jk_error *err, const char *what)
-{
-    return jk_error_set(err, JK_EIO, "%s: %s: %s", s->path, what, sqlite3_errmsg(s->db));
-}
-
 /* Reset a statement for reuse (bindings cleared) and return it. */
 static sqlite3_stmt *stmt(sqlite_store *s, int which)
 {
@@ -483,32 +559,19 @@ static sqlite3_stmt *stmt(sqlite_store *s, int which)
     return st;
 }
 
-static void bind_text(sqlite3_stmt *st, int col, const char *text)
-{
-    if (text)
-        sqlite3_bind_text(st, col, text, -1, SQLITE_TRANSIENT);
-    else
-        sqlite3_bind_null(st, col);
-}
-
-static int run_step(sqlite_store *s, sqlite3_stmt *st, jk_error *err, const char *what)
-{
-    int rc = sqlite3_step(st);
-    if (rc != SQLITE_DONE && rc != SQLITE_ROW)
-        return db_error(s, err, what);
-    return JK_OK;
-}
-
 static void sqlite_close(void *impl)
 {
     sqlite_store *s = impl;
     if (!s)
         return;
-    for (int i = 0; i < ST_COUNT; i++)
+    for (int i = 0; s->stmt && i < ST_COUNT; i++)
         sqlite3_finalize(s->stmt[i]);
-    for (int i = 0; i < RV_COUNT; i++)
+    for (int i = 0; s->review && i < RV_COUNT; i++)
         sqlite3_finalize(s->review[i]);
+    jk_sqlite_cases_finalize(s);
     sqlite3_close(s->db);
+    free(s->stmt);
+    free(s->review);
     free(s->path);
     free(s);
 }
@@ -549,6 +612,8 @@ static int sqlite_open(const char *location, void **impl, jk_error *err)
 {
     sqlite_store *s = jk_calloc(1, sizeof *s);
     s->path = jk_strdup(location);
+    s->stmt = jk_calloc(ST_COUNT, sizeof *s->stmt);
+    s->review = jk_calloc(RV_COUNT, sizeof *s->review);
     int rc = JK_OK;
     /* NOMUTEX: a jk_store is used by one thread at a time (store.h), so
      * SQLite's per-call locking only cost time (a fifth of a server's
@@ -584,6 +649,8 @@ static int sqlite_open(const char *location, void **impl, jk_error *err)
             rc = db_error(s, err, "preparing statements");
             goto fail;
         }
+    if ((rc = jk_sqlite_cases_prepare(s, err)))
+        goto fail;
     *impl = s;
     return JK_OK;
 fail:
@@ -1150,25 +1217,6 @@ static sqlite3_stmt *rv(sqlite_store *s, int which)
     return st;
 }
 
-static const char *col_text(sqlite3_stmt *st, int col)
-{
-    return (const char *)sqlite3_column_text(st, col);
-}
-
-/* Step a query to the end, handing each row to emit; stops early when emit
- * returns non-zero. Resets the statement either way. */
-static int each_row(sqlite_store *s, sqlite3_stmt *st, int (*emit)(sqlite3_stmt *, void *),
-                    void *arg, jk_error *err, const char *what)
-{
-    int step;
-    while ((step = sqlite3_step(st)) == SQLITE_ROW)
-        if (emit(st, arg))
-            break;
-    int rc = step == SQLITE_ROW || step == SQLITE_DONE ? JK_OK : db_error(s, err, what);
-    sqlite3_reset(st);
-    return rc;
-}
-
 typedef struct user_emit {
     jk_user_fn fn;
     void *ctx;
@@ -1519,14 +1567,6 @@ static int sqlite_evidence_list(void *impl, jk_evidence_fn fn, void *ctx, jk_err
     return each_row(s, rv(s, RV_EVIDENCE_LIST), emit_evidence, &e, err, "reading evidence rows");
 }
 
-static void bind_id(sqlite3_stmt *st, int col, int64_t id)
-{
-    if (id)
-        sqlite3_bind_int64(st, col, id);
-    else
-        sqlite3_bind_null(st, col);
-}
-
 static int sqlite_evidence_add(void *impl, const jk_evidence_in *ev, int64_t *id, jk_error *err)
 {
     sqlite_store *s = impl;
@@ -1639,4 +1679,5 @@ const struct jk_store_ops jk_store_sqlite_ops = {
     .source_set_evidence = sqlite_source_set_evidence,
     .source_evidence = sqlite_source_evidence,
     .evidence_list = sqlite_evidence_list,
+    .cases = &jk_sqlite_case_ops,
 };

@@ -93,6 +93,25 @@ int jk_store_case_item_add(jk_store *st, int64_t case_id, int64_t item_id, const
 int jk_store_case_item_rm(jk_store *st, int64_t item_id, jk_error *err);
 /* The case an item is in; *case_id 0 when none. */
 int jk_store_item_case(jk_store *st, int64_t item_id, int64_t *case_id, jk_error *err);
+/* The newest open case ("new" or "confirmed") of `category` holding an
+ * item that shares an indicator (a phone, LINE ID, wallet, URL… — not a
+ * bare domain) with item_id; *case_id 0 when there is none. Where a
+ * confirmed item goes when the patroller names no case. */
+int jk_store_case_for_linked(jk_store *st, int64_t item_id, const char *category, int64_t *case_id,
+                             jk_error *err);
+
+/* Items outside a case sharing an indicator with one of its items (as
+ * above), with the shared indicator and the case the other item is in (0:
+ * none); at most limit rows. */
+typedef struct jk_case_link {
+    int64_t item_id;
+    const char *type, *value;
+    int64_t other_case_id;
+} jk_case_link;
+typedef int (*jk_case_link_fn)(void *ctx, const jk_case_link *link);
+int jk_store_case_links(jk_store *st, int64_t case_id, size_t limit, jk_case_link_fn fn, void *ctx,
+                        jk_error *err);
+
 /* A case's items, as the queue shows them, in the order they were added. */
 int jk_store_case_items(jk_store *st, int64_t case_id, jk_review_item_fn fn, void *ctx,
                         jk_error *err);
@@ -125,6 +144,11 @@ typedef struct jk_case_evidence {
 typedef int (*jk_case_evidence_fn)(void *ctx, const jk_case_evidence *ev);
 int jk_store_case_evidence(jk_store *st, int64_t case_id, jk_case_evidence_fn fn, void *ctx,
                            jk_error *err);
+
+/* One evidence file's row (item_id 0 when it names no item);
+ * JK_ENOTFOUND. */
+int jk_store_evidence_get(jk_store *st, int64_t id, jk_case_evidence_fn fn, void *ctx,
+                          jk_error *err);
 
 /* Audit entries whose target is `target` ("case:12"), oldest first: a
  * case's history. */
@@ -164,7 +188,7 @@ typedef struct jk_report_row {
     const char *created_at;
     const char *approved_by, *approved_at;
     const char *sent_by, *sent_at, *sent_via; /* via: "manual" or a destination */
-    const char *destination;  /* set when queued for submission */
+    const char *destination;                  /* set when queued for submission */
     const char *submit_state; /* NULL, queued, sending, retry, delivered, failed, uncertain */
     long attempts;
     int64_t next_attempt_unix;
@@ -180,8 +204,8 @@ int jk_store_report_add(jk_store *st, const jk_report_in *r, int64_t *id, jk_err
 int jk_store_report_get(jk_store *st, int64_t id, jk_report_fn fn, void *ctx, jk_error *err);
 /* A case's reports not superseded (all with include_superseded), by kind
  * then id. */
-int jk_store_case_reports(jk_store *st, int64_t case_id, bool include_superseded,
-                          jk_report_fn fn, void *ctx, jk_error *err);
+int jk_store_case_reports(jk_store *st, int64_t case_id, bool include_superseded, jk_report_fn fn,
+                          void *ctx, jk_error *err);
 /* The items a report covers. */
 int jk_store_report_items(jk_store *st, int64_t report_id, int64_t **items, size_t *count,
                           jk_error *err);
@@ -261,8 +285,8 @@ typedef struct jk_removal_row {
 } jk_removal_row;
 typedef int (*jk_removal_fn)(void *ctx, const jk_removal_row *row);
 /* Checks due at now_unix (not yet removed), most overdue first. */
-int jk_store_removal_due(jk_store *st, int64_t now_unix, size_t limit, jk_removal_fn fn,
-                         void *ctx, jk_error *err);
+int jk_store_removal_due(jk_store *st, int64_t now_unix, size_t limit, jk_removal_fn fn, void *ctx,
+                         jk_error *err);
 /* One case's checks. */
 int jk_store_case_removals(jk_store *st, int64_t case_id, jk_removal_fn fn, void *ctx,
                            jk_error *err);
@@ -276,10 +300,10 @@ int jk_store_removal_record(jk_store *st, int64_t item_id, const char *result, c
 /* Reported and removed items, and time to removal, per category and per
  * site (host of the item's URL) — for the dashboard. */
 typedef struct jk_removal_stat {
-    const char *key;           /* a category id or a host */
-    long reported;             /* reported items */
-    long removed;              /* of which found gone */
-    double median_hours_found; /* discovery → removal; -1 when none removed */
+    const char *key;              /* a category id or a host */
+    long reported;                /* reported items */
+    long removed;                 /* of which found gone */
+    double median_hours_found;    /* discovery → removal; -1 when none removed */
     double median_hours_reported; /* report → removal; -1 when none */
 } jk_removal_stat;
 typedef int (*jk_removal_stat_fn)(void *ctx, const jk_removal_stat *row);

@@ -10,6 +10,8 @@
 #include <string.h>
 
 #include "cli.h"
+#include "config.h"
+#include "generate.h"
 #include "server.h"
 
 static const char serve_usage[] =
@@ -40,8 +42,7 @@ static int print_routes(void)
     size_t count;
     const jk_route *routes = jk_server_routes(&count);
     for (size_t i = 0; i < count; i++)
-        printf("%s %s %s\n", routes[i].method, routes[i].pattern,
-               jk_role_name(routes[i].min_role));
+        printf("%s %s %s\n", routes[i].method, routes[i].pattern, jk_role_name(routes[i].min_role));
     return JK_EXIT_OK;
 }
 
@@ -114,6 +115,16 @@ int cmd_serve(int argc, char **argv)
     char db[4096];
     snprintf(db, sizeof db, "%s/junkai.db", dir);
     cfg.db_path = db;
+    cfg.data_dir = dir;
+    jk_config conf;
+    jk_error cerr;
+    if (jk_config_load(dir, &conf, &cerr)) {
+        jk_cli_error("%s", cerr.message);
+        return JK_EXIT_ERROR;
+    }
+    jk_report_org org = {conf.org.name,  conf.org.department, conf.org.contact_name,
+                         conf.org.email, conf.org.phone,      conf.org.address};
+    cfg.org = &org;
 
     /* The server's threads inherit this mask, so the signals reach only
      * sigwait below and the server stops from one place. */
@@ -140,6 +151,7 @@ int cmd_serve(int argc, char **argv)
     if (jk_server_start(&cfg, &srv, &err)) {
         jk_cli_error("%s", err.message);
         jk_engine_release(&eng);
+        jk_config_release(&conf);
         return JK_EXIT_ERROR;
     }
     const char *colon = strrchr(cfg.listen, ':');
@@ -151,5 +163,6 @@ int cmd_serve(int argc, char **argv)
     fprintf(stderr, "junkai: %s received, stopping\n", sig == SIGINT ? "SIGINT" : "SIGTERM");
     jk_server_stop(srv);
     jk_engine_release(&eng);
+    jk_config_release(&conf);
     return JK_EXIT_OK;
 }

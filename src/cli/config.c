@@ -20,6 +20,12 @@ void jk_config_release(jk_config *cfg)
         free(cfg->rules[i]);
     free(cfg->rules);
     free(cfg->x_bearer_token);
+    free(cfg->org.name);
+    free(cfg->org.department);
+    free(cfg->org.contact_name);
+    free(cfg->org.email);
+    free(cfg->org.phone);
+    free(cfg->org.address);
     memset(cfg, 0, sizeof *cfg);
 }
 
@@ -39,8 +45,8 @@ typedef struct reader {
 
 static int fail(reader *r, const yaml_node_t *node, const char *what, const char *key)
 {
-    return jk_error_set(r->err, JK_EPARSE, "%s:%zu:%zu: %s: %s", r->path,
-                        node->start_mark.line + 1, node->start_mark.column + 1, key, what);
+    return jk_error_set(r->err, JK_EPARSE, "%s:%zu:%zu: %s: %s", r->path, node->start_mark.line + 1,
+                        node->start_mark.column + 1, key, what);
 }
 
 static const char *scalar(const yaml_node_t *node)
@@ -105,8 +111,10 @@ static int read_http(reader *r, const yaml_node_t *map, jk_config *cfg)
         } else {
             char name[160];
             snprintf(name, sizeof name, "http.%s", key);
-            return fail(r, k, "unknown key (known: max_body_bytes, timeout_seconds, "
-                              "min_interval_ms, max_redirects, max_retries)", name);
+            return fail(r, k,
+                        "unknown key (known: max_body_bytes, timeout_seconds, "
+                        "min_interval_ms, max_redirects, max_retries)",
+                        name);
         }
         if (rc)
             return rc;
@@ -126,6 +134,39 @@ static int read_rules(reader *r, const yaml_node_t *seq, jk_config *cfg)
             return fail(r, v, "expected a path", "rules");
         cfg->rules = jk_realloc(cfg->rules, (cfg->rule_count + 1) * sizeof *cfg->rules);
         cfg->rules[cfg->rule_count++] = jk_strdup(s);
+    }
+    return JK_OK;
+}
+
+static int read_org(reader *r, const yaml_node_t *map, jk_config_org *org)
+{
+    static const char *const keys[] = {"name",  "department", "contact_name",
+                                       "email", "phone",      "address"};
+    char **slots[] = {&org->name,  &org->department, &org->contact_name,
+                      &org->email, &org->phone,      &org->address};
+    if (map->type != YAML_MAPPING_NODE)
+        return fail(r, map,
+                    "expected a mapping (name, department, contact_name, email, phone, "
+                    "address)",
+                    "organization");
+    for (yaml_node_pair_t *p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top;
+         p++) {
+        const yaml_node_t *k = yaml_document_get_node(r->doc, p->key);
+        const yaml_node_t *v = yaml_document_get_node(r->doc, p->value);
+        const char *key = scalar(k);
+        size_t i = 0;
+        while (key && i < sizeof keys / sizeof keys[0] && strcmp(key, keys[i]) != 0)
+            i++;
+        char name[160];
+        snprintf(name, sizeof name, "organization.%s", key ? key : "?");
+        if (!key || i == sizeof keys / sizeof keys[0])
+            return fail(r, k,
+                        "unknown key (known: name, department, contact_name, email, "
+                        "phone, address)",
+                        name);
+        int rc = get_string(r, v, name, slots[i]);
+        if (rc)
+            return rc;
     }
     return JK_OK;
 }
@@ -152,8 +193,12 @@ static int read_root(reader *r, const yaml_node_t *root, jk_config *cfg)
             rc = read_http(r, v, cfg);
         else if (strcmp(key, "x_bearer_token") == 0)
             rc = get_string(r, v, key, &cfg->x_bearer_token);
+        else if (strcmp(key, "organization") == 0)
+            rc = read_org(r, v, &cfg->org);
         else
-            return fail(r, k, "unknown key (known: contact, rules, http, x_bearer_token)", key);
+            return fail(r, k,
+                        "unknown key (known: contact, rules, http, x_bearer_token, organization)",
+                        key);
         if (rc)
             return rc;
     }
@@ -168,8 +213,7 @@ int jk_config_load(const char *data_dir, jk_config *cfg, jk_error *err)
     snprintf(path, sizeof path, "%s/junkai.yaml", data_dir);
     FILE *fp = fopen(path, "rb");
     if (!fp)
-        return errno == ENOENT ? JK_OK
-                               : jk_error_set(err, JK_EIO, "%s: %s", path, strerror(errno));
+        return errno == ENOENT ? JK_OK : jk_error_set(err, JK_EIO, "%s: %s", path, strerror(errno));
     yaml_parser_t parser;
     yaml_document_t doc;
     yaml_parser_initialize(&parser);

@@ -14,7 +14,7 @@
 #include <time.h>
 
 #include "junkai/taxonomy.h"
-#include "server_internal.h"
+#include "api_internal.h"
 #include "tip.h"
 
 /* ---- reading the request ---- */
@@ -22,8 +22,7 @@
 /* The string member key of the body (NULL when absent). Replies 400 and
  * returns false when it is required and missing, not a string, empty, or
  * longer than max bytes. */
-static bool body_string(jk_request *req, const char *key, bool required, size_t max,
-                        const char **out)
+bool api_body_string(jk_request *req, const char *key, bool required, size_t max, const char **out)
 {
     *out = NULL;
     json_t *v = req->json ? json_object_get(req->json, key) : NULL;
@@ -51,7 +50,7 @@ static bool body_string(jk_request *req, const char *key, bool required, size_t 
     return true;
 }
 
-static bool require_body(jk_request *req)
+bool api_require_body(jk_request *req)
 {
     if (!req->json) {
         jk_reply_error(req, 400, "a JSON object body is required");
@@ -61,7 +60,7 @@ static bool require_body(jk_request *req)
 }
 
 /* A decimal id of 1 to 18 digits (so it fits an int64). */
-static bool parse_id(const char *s, size_t len, int64_t *out)
+bool api_parse_id(const char *s, size_t len, int64_t *out)
 {
     if (len == 0 || len > 18)
         return false;
@@ -75,7 +74,7 @@ static bool parse_id(const char *s, size_t len, int64_t *out)
     return v > 0;
 }
 
-static bool valid_category(const char *id)
+bool api_valid_category(const char *id)
 {
     jk_category c;
     return id && jk_category_from_id(id, strlen(id), &c) == JK_OK;
@@ -112,7 +111,7 @@ static bool valid_name(const char *s)
     return true;
 }
 
-static bool uint_arg(jk_request *req, const char *name, unsigned long max, size_t *out)
+bool api_uint_arg(jk_request *req, const char *name, unsigned long max, size_t *out)
 {
     const char *s = jk_request_arg(req, name);
     if (!s)
@@ -130,7 +129,7 @@ static bool uint_arg(jk_request *req, const char *name, unsigned long max, size_
 
 /* ---- building replies ---- */
 
-static json_t *str_or_null(const char *s)
+json_t *api_str_or_null(const char *s)
 {
     json_t *v = s ? json_string(s) : NULL;
     return v ? v : json_null();
@@ -139,7 +138,7 @@ static json_t *str_or_null(const char *s)
 /* Items are written straight into the reply: the queue is the hot path,
  * and building it as jansson values cost most of a request (an allocation
  * per value and a hash table per object, ~3x the time of the queries). */
-static void put_str(jk_buf *b, const char *s, size_t len)
+void api_put_str(jk_buf *b, const char *s, size_t len)
 {
     if (!s) {
         jk_buf_puts(b, "null");
@@ -150,15 +149,15 @@ static void put_str(jk_buf *b, const char *s, size_t len)
     jk_buf_putc(b, '"');
 }
 
-static void put_field(jk_buf *b, bool first, const char *key, const char *value)
+void api_put_field(jk_buf *b, bool first, const char *key, const char *value)
 {
     jk_buf_puts(b, first ? "{\"" : ",\"");
     jk_buf_puts(b, key);
     jk_buf_puts(b, "\":");
-    put_str(b, value, value ? strlen(value) : 0);
+    api_put_str(b, value, value ? strlen(value) : 0);
 }
 
-static void put_int_field(jk_buf *b, const char *key, long long v)
+void api_put_int_field(jk_buf *b, const char *key, long long v)
 {
     jk_buf_printf(b, ",\"%s\":%lld", key, v);
 }
@@ -184,8 +183,8 @@ static int put_hit(void *p, const jk_detection_row *d)
     list_out *l = p;
     if (l->count++)
         jk_buf_putc(l->out, ',');
-    put_field(l->out, true, "rule", d->rule_id);
-    put_field(l->out, false, "category", d->category);
+    api_put_field(l->out, true, "rule", d->rule_id);
+    api_put_field(l->out, false, "category", d->category);
     jk_buf_puts(l->out, ",\"score\":");
     jk_buf_put_score(l->out, d->score);
     jk_buf_puts(l->out, ",\"spans\":");
@@ -199,8 +198,8 @@ static int put_indicator(void *p, const jk_indicator_row *r)
     list_out *l = p;
     if (l->count++)
         jk_buf_putc(l->out, ',');
-    put_field(l->out, true, "type", r->type);
-    put_field(l->out, false, "value", r->value);
+    api_put_field(l->out, true, "type", r->type);
+    api_put_field(l->out, false, "value", r->value);
     jk_buf_printf(l->out, ",\"span\":[%zu,%zu]}", r->span_start, r->span_end);
     return 0;
 }
@@ -210,41 +209,32 @@ static int put_decision(void *p, const jk_decision_row *d)
     list_out *l = p;
     if (l->count++)
         jk_buf_putc(l->out, ',');
-    put_field(l->out, true, "decision", d->decision);
-    put_field(l->out, false, "category", d->category);
-    put_field(l->out, false, "reason", d->reason);
-    put_field(l->out, false, "user", d->user);
-    put_field(l->out, false, "at", d->at);
+    api_put_field(l->out, true, "decision", d->decision);
+    api_put_field(l->out, false, "category", d->category);
+    api_put_field(l->out, false, "reason", d->reason);
+    api_put_field(l->out, false, "user", d->user);
+    api_put_field(l->out, false, "at", d->at);
     jk_buf_putc(l->out, '}');
     return 0;
 }
 
-typedef struct item_ctx {
-    jk_request *req;
-    jk_buf *out;
-    size_t count;
-    bool full; /* the single-item view: with decisions and more */
-    int rc;
-    jk_error err;
-} item_ctx;
-
-static int put_item(void *p, const jk_review_item *it)
+int api_put_item(void *p, const jk_review_item *it)
 {
     item_ctx *c = p;
     jk_buf *b = c->out;
     if (c->count++)
         jk_buf_putc(b, ',');
     jk_buf_printf(b, "{\"id\":%lld", (long long)it->id);
-    put_field(b, false, "platform", it->platform);
-    put_field(b, false, "external_id", it->external_id);
-    put_field(b, false, "url", it->url);
-    put_field(b, false, "author", it->author);
-    put_field(b, false, "posted_at", it->posted_at);
+    api_put_field(b, false, "platform", it->platform);
+    api_put_field(b, false, "external_id", it->external_id);
+    api_put_field(b, false, "url", it->url);
+    api_put_field(b, false, "author", it->author);
+    api_put_field(b, false, "posted_at", it->posted_at);
     jk_buf_puts(b, ",\"text\":");
-    put_str(b, it->text ? it->text : "", it->text ? it->text_len : 0);
+    api_put_str(b, it->text ? it->text : "", it->text ? it->text_len : 0);
     jk_buf_puts(b, ",\"score\":");
     jk_buf_put_score(b, it->score);
-    put_field(b, false, "status", it->status);
+    api_put_field(b, false, "status", it->status);
     list_out l = {b, 0};
     jk_buf_puts(b, ",\"hits\":[");
     if ((c->rc = jk_store_item_detections(c->req->store, it->id, put_hit, &l, &c->err)))
@@ -260,9 +250,9 @@ static int put_item(void *p, const jk_review_item *it)
         if ((c->rc = jk_store_item_decisions(c->req->store, it->id, put_decision, &l, &c->err)))
             return 1;
         jk_buf_putc(b, ']');
-        put_field(b, false, "fetched_at", it->fetched_at);
+        api_put_field(b, false, "fetched_at", it->fetched_at);
         if (it->source_id)
-            put_int_field(b, "source_id", (long long)it->source_id);
+            api_put_int_field(b, "source_id", (long long)it->source_id);
         else
             jk_buf_puts(b, ",\"source_id\":null");
     }
@@ -272,20 +262,20 @@ static int put_item(void *p, const jk_review_item *it)
 
 static json_t *user_json(int64_t id, const char *name, const char *role)
 {
-    return json_pack("{s:I, s:o, s:o}", "id", (json_int_t)id, "name", str_or_null(name), "role",
-                     str_or_null(role));
+    return json_pack("{s:I, s:o, s:o}", "id", (json_int_t)id, "name", api_str_or_null(name), "role",
+                     api_str_or_null(role));
 }
 
 /* ---- writes: a batch with its audit entry ---- */
 
-static int write_begin(jk_request *req, jk_error *err)
+int api_write_begin(jk_request *req, jk_error *err)
 {
     return jk_store_begin(req->store, err);
 }
 
 /* Audit and commit; on failure the batch is rolled back. detail is stolen. */
-static int write_commit(jk_request *req, const char *action, const char *target, json_t *detail,
-                        jk_error *err)
+int api_write_commit(jk_request *req, const char *action, const char *target, json_t *detail,
+                     jk_error *err)
 {
     char *text = detail ? json_dumps(detail, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
     json_decref(detail);
@@ -326,8 +316,9 @@ static int copy_login_user(void *p, const jk_user *u)
 static void session_login(jk_request *req)
 {
     const char *name, *password;
-    if (!require_body(req) || !body_string(req, "username", true, JK_SERVER_NAME_MAX, &name) ||
-        !body_string(req, "password", true, JK_PASSWORD_MAX, &password))
+    if (!api_require_body(req) ||
+        !api_body_string(req, "username", true, JK_SERVER_NAME_MAX, &name) ||
+        !api_body_string(req, "password", true, JK_PASSWORD_MAX, &password))
         return;
     char user_key[JK_SERVER_NAME_MAX + 8], ip_key[INET6_ADDRSTRLEN + 8];
     snprintf(user_key, sizeof user_key, "u:%s", name);
@@ -371,18 +362,19 @@ static void session_login(jk_request *req)
     snprintf(req->user, sizeof req->user, "%s", name);
     char target[JK_SERVER_NAME_MAX + 8];
     snprintf(target, sizeof target, "user:%s", name);
-    if ((rc = write_begin(req, &err)) ||
-        (rc = jk_store_session_add(req->store, id_hash, u.id, csrf,
-                                   now + JK_SERVER_SESSION_SECONDS, &err)) ||
-        (rc = write_commit(req, "session.login", target, json_pack("{s:s}", "ip", req->client),
-                           &err))) {
+    if ((rc = api_write_begin(req, &err)) ||
+        (rc = jk_store_session_add(req->store, id_hash, u.id, csrf, now + JK_SERVER_SESSION_SECONDS,
+                                   &err)) ||
+        (rc = api_write_commit(req, "session.login", target, json_pack("{s:s}", "ip", req->client),
+                               &err))) {
         jk_store_rollback(req->store);
         jk_reply_internal(req, &err);
         return;
     }
     snprintf(req->set_cookie, sizeof req->set_cookie,
              "junkai_session=%s; Path=/; Max-Age=%d; HttpOnly; SameSite=Strict%s", id,
-             JK_SERVER_SESSION_SECONDS, jk_server_config_of(req->srv)->secure_cookies ? "; Secure" : "");
+             JK_SERVER_SESSION_SECONDS,
+             jk_server_config_of(req->srv)->secure_cookies ? "; Secure" : "");
     jk_reply(req, 200,
              json_pack("{s:s, s:o}", "csrf", csrf, "user", user_json(u.id, name, u.role)));
 }
@@ -399,8 +391,9 @@ static void session_logout(jk_request *req)
     jk_error err;
     char target[JK_SERVER_NAME_MAX + 8];
     snprintf(target, sizeof target, "user:%s", req->user);
-    if (write_begin(req, &err) || jk_store_session_delete(req->store, req->session_hash, &err) ||
-        write_commit(req, "session.logout", target, NULL, &err)) {
+    if (api_write_begin(req, &err) ||
+        jk_store_session_delete(req->store, req->session_hash, &err) ||
+        api_write_commit(req, "session.logout", target, NULL, &err)) {
         jk_store_rollback(req->store);
         jk_reply_internal(req, &err);
         return;
@@ -429,7 +422,7 @@ static void queue_list(jk_request *req)
         jk_reply_error(req, 400, "status must be pending, confirmed or dismissed");
         return;
     }
-    if (f.category && !valid_category(f.category)) {
+    if (f.category && !api_valid_category(f.category)) {
         jk_reply_error(req, 400, "unknown category \"%s\"", f.category);
         return;
     }
@@ -446,8 +439,8 @@ static void queue_list(jk_request *req)
             return;
         }
     }
-    if (!uint_arg(req, "limit", JK_SERVER_QUEUE_MAX, &f.limit) ||
-        !uint_arg(req, "offset", 1000000000UL, &f.offset))
+    if (!api_uint_arg(req, "limit", JK_SERVER_QUEUE_MAX, &f.limit) ||
+        !api_uint_arg(req, "offset", 1000000000UL, &f.offset))
         return;
     if (f.limit == 0)
         f.limit = JK_SERVER_QUEUE_LIMIT;
@@ -456,7 +449,7 @@ static void queue_list(jk_request *req)
     jk_buf_puts(&out, "{\"items\":[");
     item_ctx c = {req, &out, 0, false, JK_OK, {0}};
     jk_error err;
-    int rc = jk_store_queue(req->store, &f, put_item, &c, &err);
+    int rc = jk_store_queue(req->store, &f, api_put_item, &c, &err);
     if (rc || c.rc) {
         jk_buf_release(&out);
         jk_reply_internal(req, rc ? &err : &c.err);
@@ -468,7 +461,7 @@ static void queue_list(jk_request *req)
 
 static bool path_item_id(jk_request *req, int64_t *id)
 {
-    if (!parse_id(req->match.params[0].ptr, req->match.params[0].len, id)) {
+    if (!api_parse_id(req->match.params[0].ptr, req->match.params[0].len, id)) {
         jk_reply_error(req, 404, "no such item");
         return false;
     }
@@ -484,7 +477,7 @@ static void item_get(jk_request *req)
     jk_buf_init(&out, 0);
     item_ctx c = {req, &out, 0, true, JK_OK, {0}};
     jk_error err;
-    int rc = jk_store_review_item_get(req->store, id, put_item, &c, &err);
+    int rc = jk_store_review_item_get(req->store, id, api_put_item, &c, &err);
     if (rc == JK_ENOTFOUND) {
         jk_buf_release(&out);
         jk_reply_error(req, 404, "no item %lld", (long long)id);
@@ -498,21 +491,17 @@ static void item_get(jk_request *req)
     jk_reply_buf(req, 200, &out);
 }
 
-typedef struct decision_in {
-    const char *decision, *category, *reason;
-} decision_in;
-
 static bool read_decision(jk_request *req, decision_in *d)
 {
-    if (!require_body(req) || !body_string(req, "decision", true, 16, &d->decision) ||
-        !body_string(req, "category", false, 64, &d->category) ||
-        !body_string(req, "reason", false, JK_SERVER_TEXT_MAX, &d->reason))
+    if (!api_require_body(req) || !api_body_string(req, "decision", true, 16, &d->decision) ||
+        !api_body_string(req, "category", false, 64, &d->category) ||
+        !api_body_string(req, "reason", false, JK_SERVER_TEXT_MAX, &d->reason))
         return false;
     if (strcmp(d->decision, "confirm") != 0 && strcmp(d->decision, "dismiss") != 0) {
         jk_reply_error(req, 400, "\"decision\" must be \"confirm\" or \"dismiss\"");
         return false;
     }
-    if (d->category && !valid_category(d->category)) {
+    if (d->category && !api_valid_category(d->category)) {
         jk_reply_error(req, 400, "unknown category \"%s\"", d->category);
         return false;
     }
@@ -520,7 +509,7 @@ static bool read_decision(jk_request *req, decision_in *d)
 }
 
 /* Store one decision and its audit entry inside the caller's batch. */
-static int apply_decision(jk_request *req, int64_t id, const decision_in *d, jk_error *err)
+int api_apply_decision(jk_request *req, int64_t id, const decision_in *d, jk_error *err)
 {
     jk_decision_row row = {d->decision, d->category, d->reason, req->user, NULL};
     int rc = jk_store_decision_add(req->store, id, &row, err);
@@ -546,35 +535,48 @@ static const char *status_after(const char *decision)
     return strcmp(decision, "confirm") == 0 ? "confirmed" : "dismissed";
 }
 
+/* A decision batch that failed (already rolled back). */
+static void decision_failed(jk_request *req, int rc, int64_t id, const jk_error *err,
+                            const char *suffix)
+{
+    if (rc == JK_ENOTFOUND)
+        jk_reply_error(req, 404, "no item or case for item %lld%s", (long long)id, suffix);
+    else if (rc == JK_EINVAL)
+        jk_reply_error(req, 409, "%s%s", err->message, suffix);
+    else
+        jk_reply_internal(req, err);
+}
+
 static void item_decide(jk_request *req)
 {
-    int64_t id;
+    int64_t id, choice, case_id = 0;
     decision_in d;
-    if (!path_item_id(req, &id) || !read_decision(req, &d))
+    if (!path_item_id(req, &id) || !read_decision(req, &d) || !api_case_choice(req, &choice))
         return;
+    bool confirm = strcmp(d.decision, "confirm") == 0;
     jk_error err;
     int rc = jk_store_begin(req->store, &err);
     if (!rc)
-        rc = apply_decision(req, id, &d, &err);
+        rc = api_apply_decision(req, id, &d, &err);
+    if (!rc && confirm)
+        rc = api_case_place(req, id, d.category, choice, &case_id, &err);
     if (!rc)
         rc = jk_store_commit(req->store, &err);
     if (rc) {
         jk_store_rollback(req->store);
-        if (rc == JK_ENOTFOUND)
-            jk_reply_error(req, 404, "no item %lld", (long long)id);
-        else
-            jk_reply_internal(req, &err);
+        decision_failed(req, rc, id, &err, "");
         return;
     }
     jk_reply(req, 200,
-             json_pack("{s:I, s:s, s:s}", "id", (json_int_t)id, "decision", d.decision, "status",
-                       status_after(d.decision)));
+             json_pack("{s:I, s:s, s:s, s:o}", "id", (json_int_t)id, "decision", d.decision,
+                       "status", status_after(d.decision), "case",
+                       case_id ? json_integer(case_id) : json_null()));
 }
 
 static void decisions_bulk(jk_request *req)
 {
     decision_in d;
-    if (!require_body(req))
+    if (!api_require_body(req))
         return;
     json_t *items = json_object_get(req->json, "items");
     if (!json_is_array(items) || json_array_size(items) == 0 ||
@@ -592,8 +594,10 @@ static void decisions_bulk(jk_request *req)
             return;
         }
     }
-    if (!read_decision(req, &d))
+    int64_t choice, case_id = 0;
+    if (!read_decision(req, &d) || !api_case_choice(req, &choice))
         return;
+    bool confirm = strcmp(d.decision, "confirm") == 0;
     jk_error err;
     int64_t id = 0;
     int rc = jk_store_begin(req->store, &err);
@@ -602,21 +606,26 @@ static void decisions_bulk(jk_request *req)
         if (rc)
             break;
         id = (int64_t)json_integer_value(v);
-        rc = apply_decision(req, id, &d, &err);
+        rc = api_apply_decision(req, id, &d, &err);
+        /* Items confirmed together belong together: the first one finds
+         * (or opens) the case, the rest follow it there. */
+        int64_t placed = 0;
+        if (!rc && confirm)
+            rc = api_case_place(req, id, d.category, case_id ? case_id : choice, &placed, &err);
+        if (!rc && placed && !case_id)
+            case_id = placed;
     }
     if (!rc)
         rc = jk_store_commit(req->store, &err);
     if (rc) {
         jk_store_rollback(req->store);
-        if (rc == JK_ENOTFOUND)
-            jk_reply_error(req, 404, "no item %lld (nothing was decided)", (long long)id);
-        else
-            jk_reply_internal(req, &err);
+        decision_failed(req, rc, id, &err, " (nothing was decided)");
         return;
     }
     jk_reply(req, 200,
-             json_pack("{s:I, s:s, s:s}", "decided", (json_int_t)json_array_size(items),
-                       "decision", d.decision, "status", status_after(d.decision)));
+             json_pack("{s:I, s:s, s:s, s:o}", "decided", (json_int_t)json_array_size(items),
+                       "decision", d.decision, "status", status_after(d.decision), "case",
+                       case_id ? json_integer(case_id) : json_null()));
 }
 
 /* ---- accounts ---- */
@@ -625,7 +634,7 @@ static int add_user(void *p, const jk_user *u)
 {
     json_t *o = user_json(u->id, u->name, u->role);
     json_object_set_new(o, "disabled", json_boolean(u->disabled));
-    json_object_set_new(o, "created_at", str_or_null(u->created_at));
+    json_object_set_new(o, "created_at", api_str_or_null(u->created_at));
     json_array_append_new(p, o);
     return 0;
 }
@@ -646,9 +655,10 @@ static void users_add(jk_request *req)
 {
     const char *name, *password, *role_name;
     jk_role role;
-    if (!require_body(req) || !body_string(req, "username", true, JK_SERVER_NAME_MAX, &name) ||
-        !body_string(req, "password", true, JK_PASSWORD_MAX, &password) ||
-        !body_string(req, "role", true, 16, &role_name))
+    if (!api_require_body(req) ||
+        !api_body_string(req, "username", true, JK_SERVER_NAME_MAX, &name) ||
+        !api_body_string(req, "password", true, JK_PASSWORD_MAX, &password) ||
+        !api_body_string(req, "role", true, 16, &role_name))
         return;
     if (!valid_name(name)) {
         jk_reply_error(req, 400, "a username has letters, digits and - _ . @ only");
@@ -668,9 +678,9 @@ static void users_add(jk_request *req)
     int64_t id = 0;
     char target[JK_SERVER_NAME_MAX + 8];
     snprintf(target, sizeof target, "user:%s", name);
-    if (!rc && !(rc = write_begin(req, &err)) &&
+    if (!rc && !(rc = api_write_begin(req, &err)) &&
         !(rc = jk_store_user_add(req->store, name, role_name, hash, &id, &err)))
-        rc = write_commit(req, "user.add", target, json_pack("{s:s}", "role", role_name), &err);
+        rc = api_write_commit(req, "user.add", target, json_pack("{s:s}", "role", role_name), &err);
     if (rc) {
         jk_store_rollback(req->store);
         if (rc == JK_EINVAL)
@@ -689,17 +699,18 @@ static int add_audit(void *p, const jk_audit_entry *e)
     json_t *detail = e->detail && e->detail[0] ? json_loads(e->detail, 0, NULL) : NULL;
     json_array_append_new(
         p, json_pack("{s:I, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "id", (json_int_t)e->id, "at",
-                     str_or_null(e->at), "user", str_or_null(e->user), "action",
-                     str_or_null(e->action), "target", str_or_null(e->target), "detail",
-                     detail ? detail : json_null(), "prev_hash", str_or_null(e->prev_hash),
-                     "hash", str_or_null(e->hash)));
+                     api_str_or_null(e->at), "user", api_str_or_null(e->user), "action",
+                     api_str_or_null(e->action), "target", api_str_or_null(e->target), "detail",
+                     detail ? detail : json_null(), "prev_hash", api_str_or_null(e->prev_hash),
+                     "hash", api_str_or_null(e->hash)));
     return 0;
 }
 
 static void audit_list(jk_request *req)
 {
     size_t limit = 100, offset = 0;
-    if (!uint_arg(req, "limit", 1000, &limit) || !uint_arg(req, "offset", 1000000000UL, &offset))
+    if (!api_uint_arg(req, "limit", 1000, &limit) ||
+        !api_uint_arg(req, "offset", 1000000000UL, &offset))
         return;
     if (limit == 0)
         limit = 100;
@@ -733,11 +744,10 @@ static void audit_verify(jk_request *req)
 
 static int add_count(void *p, const jk_review_count *c)
 {
-    json_array_append_new(p, json_pack("{s:o, s:o, s:I, s:I, s:I}", "category",
-                                       str_or_null(c->category), "month", str_or_null(c->month),
-                                       "found", (json_int_t)c->found, "confirmed",
-                                       (json_int_t)c->confirmed, "dismissed",
-                                       (json_int_t)c->dismissed));
+    json_array_append_new(
+        p, json_pack("{s:o, s:o, s:I, s:I, s:I}", "category", api_str_or_null(c->category), "month",
+                     api_str_or_null(c->month), "found", (json_int_t)c->found, "confirmed",
+                     (json_int_t)c->confirmed, "dismissed", (json_int_t)c->dismissed));
     return 0;
 }
 
@@ -759,10 +769,10 @@ static int add_source(void *p, const jk_source *s)
 {
     json_array_append_new(
         p, json_pack("{s:I, s:o, s:o, s:o, s:o, s:I, s:b, s:o}", "id", (json_int_t)s->id, "kind",
-                     str_or_null(s->kind), "name", str_or_null(s->name), "target",
-                     str_or_null(s->target), "query", str_or_null(s->query), "every_seconds",
-                     (json_int_t)s->every_seconds, "allow_private", s->allow_private,
-                     "last_run_at", str_or_null(s->last_run_at)));
+                     api_str_or_null(s->kind), "name", api_str_or_null(s->name), "target",
+                     api_str_or_null(s->target), "query", api_str_or_null(s->query),
+                     "every_seconds", (json_int_t)s->every_seconds, "allow_private",
+                     s->allow_private, "last_run_at", api_str_or_null(s->last_run_at)));
     return 0;
 }
 
@@ -781,10 +791,10 @@ static void sources_list(jk_request *req)
 static void sources_add(jk_request *req)
 {
     jk_source src = {0};
-    if (!require_body(req) || !body_string(req, "kind", true, 32, &src.kind) ||
-        !body_string(req, "name", true, JK_SERVER_NAME_MAX, &src.name) ||
-        !body_string(req, "target", false, 2048, &src.target) ||
-        !body_string(req, "query", false, 2048, &src.query))
+    if (!api_require_body(req) || !api_body_string(req, "kind", true, 32, &src.kind) ||
+        !api_body_string(req, "name", true, JK_SERVER_NAME_MAX, &src.name) ||
+        !api_body_string(req, "target", false, 2048, &src.target) ||
+        !api_body_string(req, "query", false, 2048, &src.query))
         return;
     if (!valid_name(src.name)) {
         jk_reply_error(req, 400, "a source name has letters, digits and - _ . @ only");
@@ -806,14 +816,15 @@ static void sources_add(jk_request *req)
     int64_t id = 0;
     char target[JK_SERVER_NAME_MAX + 8];
     snprintf(target, sizeof target, "source:%s", src.name);
-    int rc = write_begin(req, &err);
+    int rc = api_write_begin(req, &err);
     if (!rc && !(rc = jk_store_source_add(req->store, &src, &id, &err)))
-        rc = write_commit(req, "source.add", target,
-                          json_pack("{s:s, s:o, s:o, s:I, s:b}", "kind", src.kind, "target",
-                                    str_or_null(src.target), "query", str_or_null(src.query),
-                                    "every_seconds", (json_int_t)src.every_seconds,
-                                    "allow_private", src.allow_private),
-                          &err);
+        rc = api_write_commit(req, "source.add", target,
+                              json_pack("{s:s, s:o, s:o, s:I, s:b}", "kind", src.kind, "target",
+                                        api_str_or_null(src.target), "query",
+                                        api_str_or_null(src.query), "every_seconds",
+                                        (json_int_t)src.every_seconds, "allow_private",
+                                        src.allow_private),
+                              &err);
     if (rc) {
         jk_store_rollback(req->store);
         if (rc == JK_EINVAL)
@@ -838,9 +849,9 @@ static void sources_add(jk_request *req)
 static void tips_add(jk_request *req)
 {
     jk_tip tip;
-    if (!require_body(req) || !body_string(req, "url", true, JK_TIP_FIELD_MAX, &tip.url) ||
-        !body_string(req, "note", false, JK_TIP_FIELD_MAX, &tip.note) ||
-        !body_string(req, "contact", false, JK_TIP_FIELD_MAX, &tip.contact))
+    if (!api_require_body(req) || !api_body_string(req, "url", true, JK_TIP_FIELD_MAX, &tip.url) ||
+        !api_body_string(req, "note", false, JK_TIP_FIELD_MAX, &tip.note) ||
+        !api_body_string(req, "contact", false, JK_TIP_FIELD_MAX, &tip.contact))
         return;
     jk_error err;
     if (jk_tip_check(&tip, &err)) {
@@ -857,7 +868,7 @@ static void tips_add(jk_request *req)
         return;
     }
     jk_tip_result res;
-    int rc = write_begin(req, &err);
+    int rc = api_write_begin(req, &err);
     if (!rc) {
         rc = jk_tip_store(req->store, scan ? &in : NULL, &tip, &res, &err);
         if (rc) {
@@ -865,10 +876,10 @@ static void tips_add(jk_request *req)
         } else {
             char target[32];
             snprintf(target, sizeof target, "item:%lld", (long long)res.item_id);
-            rc = write_commit(req, "tip.add", target,
-                              json_pack("{s:s, s:b, s:b}", "url", tip.url, "fresh", res.fresh,
-                                        "scanned", res.scanned),
-                              &err);
+            rc = api_write_commit(req, "tip.add", target,
+                                  json_pack("{s:s, s:b, s:b}", "url", tip.url, "fresh", res.fresh,
+                                            "scanned", res.scanned),
+                                  &err);
         }
     }
     jk_ingest_release(&in);
@@ -911,5 +922,30 @@ const jk_route jk_api_routes[] = {
     {"GET", "/api/sources", JK_ROLE_PATROLLER, false, sources_list, "list sources"},
     {"POST", "/api/sources", JK_ROLE_ADMIN, true, sources_add, "add a source"},
     {"POST", "/api/tips", JK_ROLE_PATROLLER, true, tips_add, "register a citizen's tip"},
+    {"GET", "/api/cases", JK_ROLE_PATROLLER, false, api_cases_list, "list cases, newest first"},
+    {"POST", "/api/cases", JK_ROLE_PATROLLER, true, api_cases_add, "open a case"},
+    {"GET", "/api/cases/{id}", JK_ROLE_PATROLLER, false, api_case_get,
+     "one case: items, links, evidence, notes, reports, removals, history"},
+    {"PATCH", "/api/cases/{id}", JK_ROLE_PATROLLER, true, api_case_update,
+     "rename, recategorize, assign or move a case along its status flow"},
+    {"POST", "/api/cases/{id}/items", JK_ROLE_PATROLLER, true, api_case_items_add,
+     "confirm items into a case"},
+    {"DELETE", "/api/cases/{id}/items/{item}", JK_ROLE_PATROLLER, true, api_case_item_rm,
+     "take an item out of a case"},
+    {"POST", "/api/cases/{id}/notes", JK_ROLE_PATROLLER, true, api_case_note_add,
+     "add a note to a case"},
+    {"POST", "/api/cases/{id}/reports", JK_ROLE_PATROLLER, true, api_case_reports_add,
+     "draft a case's reports of one kind"},
+    {"GET", "/api/cases/{id}/package", JK_ROLE_SUPERVISOR, false, api_case_package,
+     "the case's evidence package (tar)"},
+    {"GET", "/api/reports/{id}", JK_ROLE_PATROLLER, false, api_report_get,
+     "one report, with its submission attempts"},
+    {"GET", "/api/reports/{id}/download", JK_ROLE_PATROLLER, false, api_report_download,
+     "a report as text, CSV or PDF"},
+    {"POST", "/api/reports/{id}/approve", JK_ROLE_SUPERVISOR, true, api_report_approve,
+     "approve a drafted report"},
+    {"POST", "/api/reports/{id}/sent", JK_ROLE_SUPERVISOR, true, api_report_sent,
+     "mark an approved report sent by hand"},
+    {"GET", "/api/evidence/{id}", JK_ROLE_PATROLLER, false, api_evidence_get, "one evidence file"},
 };
 const size_t jk_api_route_count = sizeof jk_api_routes / sizeof jk_api_routes[0];

@@ -119,6 +119,8 @@ static void pool_give(jk_server *srv, jk_store *st)
 
 void jk_reply(jk_request *req, unsigned status, json_t *body)
 {
+    req->reply_type = NULL;
+    req->disposition[0] = '\0';
     free(req->reply);
     req->reply = json_dumps(body, JSON_COMPACT | JSON_REAL_PRECISION(6));
     json_decref(body);
@@ -133,12 +135,24 @@ void jk_reply(jk_request *req, unsigned status, json_t *body)
 
 void jk_reply_buf(jk_request *req, unsigned status, jk_buf *b)
 {
+    req->reply_type = NULL;
+    req->disposition[0] = '\0';
     free(req->reply);
     req->reply = b->data ? b->data : jk_strdup("");
     req->reply_len = b->len;
     req->status = status;
     b->data = NULL;
     b->len = b->cap = 0;
+}
+
+void jk_reply_bytes(jk_request *req, unsigned status, const char *type, const char *filename,
+                    jk_buf *b)
+{
+    jk_reply_buf(req, status, b);
+    req->reply_type = type;
+    if (filename)
+        snprintf(req->disposition, sizeof req->disposition, "attachment; filename=\"%s\"",
+                 filename);
 }
 
 void jk_reply_error(jk_request *req, unsigned status, const char *fmt, ...)
@@ -272,8 +286,7 @@ static int copy_session(void *p, const jk_session *s)
     jk_request *req = p;
     jk_role role;
     if (!s->user.name || !jk_role_parse(s->user.role, &role) ||
-        strlen(s->user.name) > JK_SERVER_NAME_MAX || !s->csrf ||
-        strlen(s->csrf) > JK_TOKEN_HEX)
+        strlen(s->user.name) > JK_SERVER_NAME_MAX || !s->csrf || strlen(s->csrf) > JK_TOKEN_HEX)
         return 0;
     req->authed = true;
     req->user_id = s->user.id;
@@ -291,8 +304,8 @@ static void authenticate(jk_request *req)
         return;
     jk_sha256_hex(cookie, JK_TOKEN_HEX, req->session_hash);
     jk_error err;
-    int rc = jk_store_session_get(req->store, req->session_hash, (int64_t)time(NULL),
-                                  copy_session, req, &err);
+    int rc = jk_store_session_get(req->store, req->session_hash, (int64_t)time(NULL), copy_session,
+                                  req, &err);
     if (rc && rc != JK_ENOTFOUND)
         jk_server_log(req->srv, "reading a session: %s", err.message);
 }
@@ -351,8 +364,7 @@ static void dispatch_api(jk_request *req)
         /* after the handler's commit: the entry it wrote is the head */
         jk_error err;
         if (jk_audit_head_sync(req->store, req->srv->data_dir, &err))
-            jk_server_log(req->srv, "%s %s: audit head: %s", req->method, req->path,
-                          err.message);
+            jk_server_log(req->srv, "%s %s: audit head: %s", req->method, req->path, err.message);
     }
 }
 
@@ -366,8 +378,8 @@ static struct MHD_Response *dispatch(jk_request *req, unsigned *status)
     if (req->too_large) {
         jk_reply_error(req, 413, "the request body is larger than %d bytes", JK_SERVER_MAX_BODY);
     } else {
-        jk_route_result r = jk_route_find(jk_api_routes, jk_api_route_count, req->method,
-                                          req->path, &req->match);
+        jk_route_result r =
+            jk_route_find(jk_api_routes, jk_api_route_count, req->method, req->path, &req->match);
         if (r == JK_ROUTE_FOUND) {
             req->store = pool_take(req->srv);
             dispatch_api(req);
@@ -393,7 +405,10 @@ static struct MHD_Response *dispatch(jk_request *req, unsigned *status)
     if (!resp)
         return NULL;
     req->reply = NULL; /* the response owns it now */
-    MHD_add_response_header(resp, "Content-Type", "application/json; charset=utf-8");
+    MHD_add_response_header(resp, "Content-Type",
+                            req->reply_type ? req->reply_type : "application/json; charset=utf-8");
+    if (req->disposition[0])
+        MHD_add_response_header(resp, "Content-Disposition", req->disposition);
     MHD_add_response_header(resp, "Cache-Control", "no-store");
     add_security_headers(resp);
     if (req->set_cookie[0])
@@ -437,8 +452,8 @@ static void client_address(struct MHD_Connection *conn, char *out, size_t size)
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
-                                  const char *method, const char *version,
-                                  const char *upload_data, size_t *upload_size, void **con_cls)
+                                  const char *method, const char *version, const char *upload_data,
+                                  size_t *upload_size, void **con_cls)
 {
     (void)version;
     jk_server *srv = cls;
@@ -453,8 +468,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         client_address(conn, req->client, sizeof req->client);
         *con_cls = req;
         /* refuse a declared oversized body before reading any of it */
-        const char *length = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
-                                                         MHD_HTTP_HEADER_CONTENT_LENGTH);
+        const char *length =
+            MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
         if (length) {
             char *end;
             errno = 0;
@@ -547,8 +562,9 @@ int jk_server_start(const jk_server_config *cfg, jk_server **out, jk_error *err)
     srv->cfg = *cfg;
     srv->db_path = jk_strdup(cfg->db_path);
     const char *slash = strrchr(srv->db_path, '/');
-    srv->data_dir = slash ? jk_strndup(srv->db_path, slash == srv->db_path ? 1 : (size_t)(slash - srv->db_path))
-                          : jk_strdup(".");
+    srv->data_dir =
+        slash ? jk_strndup(srv->db_path, slash == srv->db_path ? 1 : (size_t)(slash - srv->db_path))
+              : jk_strdup(".");
     srv->web_dir = cfg->web_dir ? jk_strdup(cfg->web_dir) : NULL;
     srv->cfg.db_path = srv->db_path;
     srv->cfg.web_dir = srv->web_dir;
@@ -576,13 +592,13 @@ int jk_server_start(const jk_server_config *cfg, jk_server **out, jk_error *err)
         len = sizeof(struct sockaddr_in6);
     }
     (void)len;
-    srv->daemon = MHD_start_daemon(
-        flags, 0, NULL, NULL, on_request, srv, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
-        MHD_OPTION_THREAD_POOL_SIZE, threads, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
-        (size_t)JK_SERVER_CONNECTION_MEMORY, MHD_OPTION_CONNECTION_TIMEOUT,
-        (unsigned)JK_SERVER_CONNECTION_TIMEOUT, MHD_OPTION_CONNECTION_LIMIT,
-        (unsigned)JK_SERVER_CONNECTION_LIMIT, MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
-        MHD_OPTION_END);
+    srv->daemon =
+        MHD_start_daemon(flags, 0, NULL, NULL, on_request, srv, MHD_OPTION_SOCK_ADDR,
+                         (struct sockaddr *)&ss, MHD_OPTION_THREAD_POOL_SIZE, threads,
+                         MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)JK_SERVER_CONNECTION_MEMORY,
+                         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)JK_SERVER_CONNECTION_TIMEOUT,
+                         MHD_OPTION_CONNECTION_LIMIT, (unsigned)JK_SERVER_CONNECTION_LIMIT,
+                         MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv, MHD_OPTION_END);
     if (!srv->daemon) {
         rc = jk_error_set(err, JK_EIO, "cannot listen on %s (address in use or not allowed)",
                           cfg->listen ? cfg->listen : "127.0.0.1:8080");

@@ -20,14 +20,14 @@
 #include "router.h"
 
 /* Limits (bounds on what a client can make the server hold or do). */
-#define JK_SERVER_MAX_BODY (1024 * 1024)      /* request body: 413 beyond */
+#define JK_SERVER_MAX_BODY (1024 * 1024)        /* request body: 413 beyond */
 #define JK_SERVER_CONNECTION_MEMORY (32 * 1024) /* headers per connection */
 #define JK_SERVER_CONNECTION_TIMEOUT 30         /* seconds idle */
 #define JK_SERVER_CONNECTION_LIMIT 512
 #define JK_SERVER_THREADS 4
 #define JK_SERVER_SESSION_SECONDS (12 * 3600)
-#define JK_SERVER_USER_FAILURES 5   /* failed logins per account … */
-#define JK_SERVER_IP_FAILURES 20    /* … and per client address … */
+#define JK_SERVER_USER_FAILURES 5    /* failed logins per account … */
+#define JK_SERVER_IP_FAILURES 20     /* … and per client address … */
 #define JK_SERVER_FAILURE_WINDOW 300 /* … within this many seconds */
 #define JK_SERVER_QUEUE_LIMIT 50     /* default page of the queue */
 #define JK_SERVER_QUEUE_MAX 500      /* largest page */
@@ -52,6 +52,16 @@ typedef struct jk_server_config {
     const jk_scanner *scanner;
     const jk_ruleset *rules;
     void *log_ctx;
+    /* the data directory: evidence files, the admin's report templates
+     * (DATA/templates); NULL: the directory of db_path */
+    const char *data_dir;
+    /* the shipped report templates; NULL: the compiled-in directory (an
+     * admin's copies in DATA/templates/ come first) */
+    const char *default_templates_dir;
+    /* who files reports (junkai.yaml organization:); may be NULL */
+    const struct jk_report_org *org;
+    /* the first removal check after a report is sent; 0: 24 hours */
+    long removal_first_seconds;
 } jk_server_config;
 
 /* Open the store connections and start listening. JK_EINVAL on a bad

@@ -42,6 +42,8 @@ typedef struct jk_request {
     unsigned status;
     char *reply; /* malloc'd JSON text */
     size_t reply_len;
+    const char *reply_type; /* NULL: JSON */
+    char disposition[160];  /* Content-Disposition of a download; "" none */
     char set_cookie[256];
     unsigned retry_after;
     char allow[64];
@@ -66,6 +68,10 @@ void jk_reply(jk_request *req, unsigned status, json_t *body);
 /* Reply with JSON text already written into b (its storage is taken;
  * b is left empty). */
 void jk_reply_buf(jk_request *req, unsigned status, jk_buf *b);
+/* Reply with bytes of another type (a download when filename is not
+ * NULL: Content-Disposition attachment). b's storage is taken. */
+void jk_reply_bytes(jk_request *req, unsigned status, const char *type, const char *filename,
+                    jk_buf *b);
 /* Reply {"error": message}. */
 void jk_reply_error(jk_request *req, unsigned status, const char *fmt, ...)
 #if defined(__GNUC__)

@@ -14,8 +14,7 @@
 
 #define CASE_OPS(st) ((st)->ops->cases)
 
-static const char *const case_statuses[] = {"new", "confirmed", "reported", "removed",
-                                            "dismissed"};
+static const char *const case_statuses[] = {"new", "confirmed", "reported", "removed", "dismissed"};
 
 bool jk_case_status_valid(const char *status)
 {
@@ -32,8 +31,8 @@ bool jk_case_transition(const char *from, const char *to)
     static const struct {
         const char *from, *to;
     } arrows[] = {
-        {"new", "confirmed"},       {"new", "dismissed"},      {"confirmed", "dismissed"},
-        {"reported", "removed"},    {"dismissed", "new"},
+        {"new", "confirmed"},    {"new", "dismissed"}, {"confirmed", "dismissed"},
+        {"reported", "removed"}, {"dismissed", "new"},
     };
     if (!from || !to)
         return false;
@@ -111,6 +110,20 @@ int jk_store_item_case(jk_store *st, int64_t item_id, int64_t *case_id, jk_error
     return CASE_OPS(st)->item_case(st->impl, item_id, case_id, err);
 }
 
+int jk_store_case_for_linked(jk_store *st, int64_t item_id, const char *category, int64_t *case_id,
+                             jk_error *err)
+{
+    if (!valid_category(category))
+        return jk_error_set(err, JK_EINVAL, "unknown category \"%s\"", category ? category : "");
+    return CASE_OPS(st)->case_for_linked(st->impl, item_id, category, case_id, err);
+}
+
+int jk_store_case_links(jk_store *st, int64_t case_id, size_t limit, jk_case_link_fn fn, void *ctx,
+                        jk_error *err)
+{
+    return CASE_OPS(st)->case_links(st->impl, case_id, limit, fn, ctx, err);
+}
+
 int jk_store_case_items(jk_store *st, int64_t case_id, jk_review_item_fn fn, void *ctx,
                         jk_error *err)
 {
@@ -127,8 +140,7 @@ int jk_store_case_note_add(jk_store *st, int64_t case_id, const char *user, cons
     return CASE_OPS(st)->note_add(st->impl, case_id, user, text, id, err);
 }
 
-int jk_store_case_notes(jk_store *st, int64_t case_id, jk_case_note_fn fn, void *ctx,
-                        jk_error *err)
+int jk_store_case_notes(jk_store *st, int64_t case_id, jk_case_note_fn fn, void *ctx, jk_error *err)
 {
     return CASE_OPS(st)->notes(st->impl, case_id, fn, ctx, err);
 }
@@ -137,6 +149,12 @@ int jk_store_case_evidence(jk_store *st, int64_t case_id, jk_case_evidence_fn fn
                            jk_error *err)
 {
     return CASE_OPS(st)->case_evidence(st->impl, case_id, fn, ctx, err);
+}
+
+int jk_store_evidence_get(jk_store *st, int64_t id, jk_case_evidence_fn fn, void *ctx,
+                          jk_error *err)
+{
+    return CASE_OPS(st)->evidence_get(st->impl, id, fn, ctx, err);
 }
 
 int jk_store_audit_target(jk_store *st, const char *target, jk_audit_fn fn, void *ctx,
@@ -174,8 +192,8 @@ int jk_store_report_get(jk_store *st, int64_t id, jk_report_fn fn, void *ctx, jk
     return CASE_OPS(st)->report_get(st->impl, id, fn, ctx, err);
 }
 
-int jk_store_case_reports(jk_store *st, int64_t case_id, bool include_superseded,
-                          jk_report_fn fn, void *ctx, jk_error *err)
+int jk_store_case_reports(jk_store *st, int64_t case_id, bool include_superseded, jk_report_fn fn,
+                          void *ctx, jk_error *err)
 {
     return CASE_OPS(st)->case_reports(st->impl, case_id, include_superseded, fn, ctx, err);
 }
@@ -252,8 +270,8 @@ int jk_store_report_submissions(jk_store *st, int64_t report_id, jk_submission_f
     return CASE_OPS(st)->submissions(st->impl, report_id, fn, ctx, err);
 }
 
-int jk_store_removal_due(jk_store *st, int64_t now_unix, size_t limit, jk_removal_fn fn,
-                         void *ctx, jk_error *err)
+int jk_store_removal_due(jk_store *st, int64_t now_unix, size_t limit, jk_removal_fn fn, void *ctx,
+                         jk_error *err)
 {
     return CASE_OPS(st)->removal_due(st->impl, now_unix, limit, fn, ctx, err);
 }

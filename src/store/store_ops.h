@@ -22,6 +22,10 @@ struct jk_store_case_ops {
                          jk_error *err);
     int (*case_item_rm)(void *impl, int64_t item_id, jk_error *err);
     int (*item_case)(void *impl, int64_t item_id, int64_t *case_id, jk_error *err);
+    int (*case_for_linked)(void *impl, int64_t item_id, const char *category, int64_t *case_id,
+                           jk_error *err);
+    int (*case_links)(void *impl, int64_t case_id, size_t limit, jk_case_link_fn fn, void *ctx,
+                      jk_error *err);
     int (*case_items)(void *impl, int64_t case_id, jk_review_item_fn fn, void *ctx,
                       jk_error *err);
     int (*note_add)(void *impl, int64_t case_id, const char *user, const char *text,
@@ -29,6 +33,8 @@ struct jk_store_case_ops {
     int (*notes)(void *impl, int64_t case_id, jk_case_note_fn fn, void *ctx, jk_error *err);
     int (*case_evidence)(void *impl, int64_t case_id, jk_case_evidence_fn fn, void *ctx,
                          jk_error *err);
+    int (*evidence_get)(void *impl, int64_t id, jk_case_evidence_fn fn, void *ctx,
+                        jk_error *err);
     int (*audit_target)(void *impl, const char *target, jk_audit_fn fn, void *ctx,
                         jk_error *err);
     int (*report_add)(void *impl, const jk_report_in *r, const char *body_sha256, int64_t *id,

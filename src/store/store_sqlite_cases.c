@@ -28,10 +28,13 @@ enum {
     CS_CASE_TOUCH,
     CS_CASE_ITEM_RM,
     CS_CASE_ITEMS,
+    CS_CASE_FOR_LINKED,
+    CS_CASE_LINKS,
     CS_NOTE_ADD,
     CS_NOTES,
     CS_CASE_EVIDENCE,
     CS_AUDIT_TARGET,
+    CS_EVIDENCE_GET,
     CS_REPORT_SUPERSEDE,
     CS_REPORT_ADD,
     CS_REPORT_ITEM_ADD,
@@ -62,34 +65,34 @@ enum {
     CS_COUNT
 };
 
-#define CASE_COLUMNS                                                                          \
-    "c.id, c.title, c.category, c.status, c.assignee, c.created_by, c.created_at,"            \
-    " c.updated_at, c.reported_at, c.removed_at,"                                             \
-    " (SELECT count(*) FROM case_items x WHERE x.case_id = c.id),"                            \
+#define CASE_COLUMNS                                                                               \
+    "c.id, c.title, c.category, c.status, c.assignee, c.created_by, c.created_at,"                 \
+    " c.updated_at, c.reported_at, c.removed_at,"                                                  \
+    " (SELECT count(*) FROM case_items x WHERE x.case_id = c.id),"                                 \
     " (SELECT count(*) FROM reports r WHERE r.case_id = c.id AND r.status <> 'superseded')"
 
-#define REPORT_COLUMNS                                                                        \
-    "id, case_id, kind, doc_key, title, body, fields, body_sha256, status, created_by,"       \
-    " created_at, approved_by, approved_at, sent_by, sent_at, sent_via, destination,"         \
+#define REPORT_COLUMNS                                                                             \
+    "id, case_id, kind, doc_key, title, body, fields, body_sha256, status, created_by,"            \
+    " created_at, approved_by, approved_at, sent_by, sent_at, sent_via, destination,"              \
     " submit_state, attempts, coalesce(next_attempt_unix, 0), last_error"
 
-#define REMOVAL_SELECT                                                                        \
-    "SELECT r.item_id, coalesce(ci.case_id, 0), i.url, i.platform, i.external_id, s.kind,"    \
-    " s.target, coalesce(s.allow_private, 0), i.text,"                                        \
-    " (SELECT d.spans FROM detections d WHERE d.item_id = i.id"                               \
-    "  ORDER BY d.score DESC, d.rule_id LIMIT 1),"                                            \
-    " r.reported_at, coalesce(r.next_check_unix, 0), r.interval_seconds, r.checks,"           \
-    " r.last_check_at, r.last_result, r.removed_at, r.reason"                                 \
-    " FROM removal_checks r JOIN items i ON i.id = r.item_id"                                 \
-    " LEFT JOIN case_items ci ON ci.item_id = r.item_id"                                      \
+#define REMOVAL_SELECT                                                                             \
+    "SELECT r.item_id, coalesce(ci.case_id, 0), i.url, i.platform, i.external_id, s.kind,"         \
+    " s.target, coalesce(s.allow_private, 0), i.text,"                                             \
+    " (SELECT d.spans FROM detections d WHERE d.item_id = i.id"                                    \
+    "  ORDER BY d.score DESC, d.rule_id LIMIT 1),"                                                 \
+    " r.reported_at, coalesce(r.next_check_unix, 0), r.interval_seconds, r.checks,"                \
+    " r.last_check_at, r.last_result, r.removed_at, r.reason"                                      \
+    " FROM removal_checks r JOIN items i ON i.id = r.item_id"                                      \
+    " LEFT JOIN case_items ci ON ci.item_id = r.item_id"                                           \
     " LEFT JOIN sources s ON s.id = i.source_id"
 
 /* the category a reported item counts under: its case's, else its best
  * detection's (when it was taken out of the case after the report) */
-#define REMOVAL_CATEGORY                                                                      \
-    "coalesce((SELECT c.category FROM case_items ci JOIN cases c ON c.id = ci.case_id"        \
-    "  WHERE ci.item_id = r.item_id),"                                                        \
-    " (SELECT d.category FROM detections d WHERE d.item_id = r.item_id"                       \
+#define REMOVAL_CATEGORY                                                                           \
+    "coalesce((SELECT c.category FROM case_items ci JOIN cases c ON c.id = ci.case_id"             \
+    "  WHERE ci.item_id = r.item_id),"                                                             \
+    " (SELECT d.category FROM detections d WHERE d.item_id = r.item_id"                            \
     "  ORDER BY d.score DESC LIMIT 1), 'unknown')"
 
 static const char *const case_statements[CS_COUNT] = {
@@ -122,6 +125,20 @@ static const char *const case_statements[CS_COUNT] = {
         " FROM case_items ci JOIN items i ON i.id = ci.item_id"
         " LEFT JOIN review_queue q ON q.item_id = i.id"
         " WHERE ci.case_id = ?1 ORDER BY ci.added_at, ci.item_id",
+    /* a bare domain (a platform's, a news site's) links too much */
+    [CS_CASE_FOR_LINKED] =
+        "SELECT c.id FROM indicators a"
+        " JOIN indicators b ON b.type = a.type AND b.value = a.value AND b.item_id <> a.item_id"
+        " JOIN case_items ci ON ci.item_id = b.item_id JOIN cases c ON c.id = ci.case_id"
+        " WHERE a.item_id = ?1 AND a.type <> 'domain' AND c.category = ?2"
+        " AND c.status IN ('new', 'confirmed') ORDER BY c.id DESC LIMIT 1",
+    [CS_CASE_LINKS] =
+        "SELECT b.item_id, a.type, a.value, coalesce(oc.case_id, 0)"
+        " FROM case_items ci JOIN indicators a ON a.item_id = ci.item_id"
+        " JOIN indicators b ON b.type = a.type AND b.value = a.value"
+        " LEFT JOIN case_items oc ON oc.item_id = b.item_id"
+        " WHERE ci.case_id = ?1 AND a.type <> 'domain' AND coalesce(oc.case_id, 0) <> ?1"
+        " GROUP BY b.item_id, a.type, a.value ORDER BY b.item_id LIMIT ?2",
     [CS_NOTE_ADD] = "INSERT INTO case_notes (case_id, user, text) VALUES (?1, ?2, ?3)",
     [CS_NOTES] = "SELECT id, user, text, at FROM case_notes WHERE case_id = ?1 ORDER BY id",
     /* both links: item_evidence (a fetch that yielded several items) and
@@ -134,6 +151,8 @@ static const char *const case_statements[CS_COUNT] = {
         "       UNION SELECT e2.item_id, e2.id FROM evidence e2"
         "       JOIN case_items ci ON ci.item_id = e2.item_id WHERE ci.case_id = ?1) x"
         " JOIN evidence e ON e.id = x.evidence_id ORDER BY x.item_id, e.created_at, e.id",
+    [CS_EVIDENCE_GET] = "SELECT coalesce(item_id, 0), id, sha256, path, kind, url, created_at,"
+                        " size FROM evidence WHERE id = ?1",
     [CS_AUDIT_TARGET] = "SELECT id, at, user, action, target, detail, prev_hash, hash"
                         " FROM audit WHERE target = ?1 ORDER BY id",
     [CS_REPORT_SUPERSEDE] =
@@ -302,10 +321,17 @@ static int emit_case(sqlite3_stmt *st, void *arg)
     emit_ctx *e = arg;
     e->rows++;
     jk_case c = {
-        sqlite3_column_int64(st, 0), col_text(st, 1), col_text(st, 2),
-        col_text(st, 3),             col_text(st, 4), col_text(st, 5),
-        col_text(st, 6),             col_text(st, 7), col_text(st, 8),
-        col_text(st, 9),             (long)sqlite3_column_int64(st, 10),
+        sqlite3_column_int64(st, 0),
+        col_text(st, 1),
+        col_text(st, 2),
+        col_text(st, 3),
+        col_text(st, 4),
+        col_text(st, 5),
+        col_text(st, 6),
+        col_text(st, 7),
+        col_text(st, 8),
+        col_text(st, 9),
+        (long)sqlite3_column_int64(st, 10),
         (long)sqlite3_column_int64(st, 11),
     };
     return ((jk_case_fn)e->fn)(e->ctx, &c);
@@ -403,8 +429,8 @@ static int sq_case_item_add(void *impl, int64_t case_id, int64_t item_id, const 
     if (current == case_id)
         return JK_OK;
     if (current)
-        return jk_error_set(err, JK_EINVAL, "item %lld is already in case %lld",
-                            (long long)item_id, (long long)current);
+        return jk_error_set(err, JK_EINVAL, "item %lld is already in case %lld", (long long)item_id,
+                            (long long)current);
     st = cs(s, CS_CASE_ITEM_INSERT);
     sqlite3_bind_int64(st, 1, item_id);
     sqlite3_bind_int64(st, 2, case_id);
@@ -466,8 +492,39 @@ static int sq_case_items(void *impl, int64_t case_id, jk_review_item_fn fn, void
     return each_row(s, st, emit_review_item, &e, err, "reading a case's items");
 }
 
-static int sq_note_add(void *impl, int64_t case_id, const char *user, const char *text,
-                       int64_t *id, jk_error *err)
+static int sq_case_for_linked(void *impl, int64_t item_id, const char *category, int64_t *case_id,
+                              jk_error *err)
+{
+    sqlite_store *s = impl;
+    sqlite3_stmt *st = cs(s, CS_CASE_FOR_LINKED);
+    sqlite3_bind_int64(st, 1, item_id);
+    bind_text(st, 2, category);
+    bool found;
+    *case_id = 0;
+    return cs_int(s, st, case_id, &found, err, "finding a linked case");
+}
+
+static int emit_link(sqlite3_stmt *st, void *arg)
+{
+    emit_ctx *e = arg;
+    jk_case_link link = {sqlite3_column_int64(st, 0), col_text(st, 1), col_text(st, 2),
+                         sqlite3_column_int64(st, 3)};
+    return ((jk_case_link_fn)e->fn)(e->ctx, &link);
+}
+
+static int sq_case_links(void *impl, int64_t case_id, size_t limit, jk_case_link_fn fn, void *ctx,
+                         jk_error *err)
+{
+    sqlite_store *s = impl;
+    sqlite3_stmt *st = cs(s, CS_CASE_LINKS);
+    sqlite3_bind_int64(st, 1, case_id);
+    sqlite3_bind_int64(st, 2, limit ? (sqlite3_int64)limit : -1);
+    emit_ctx e = {(void *)fn, ctx, 0};
+    return each_row(s, st, emit_link, &e, err, "reading a case's links");
+}
+
+static int sq_note_add(void *impl, int64_t case_id, const char *user, const char *text, int64_t *id,
+                       jk_error *err)
 {
     sqlite_store *s = impl;
     bool found;
@@ -512,10 +569,16 @@ static int sq_notes(void *impl, int64_t case_id, jk_case_note_fn fn, void *ctx, 
 static int emit_case_evidence(sqlite3_stmt *st, void *arg)
 {
     emit_ctx *e = arg;
+    e->rows++;
     jk_case_evidence ev = {
-        sqlite3_column_int64(st, 0), sqlite3_column_int64(st, 1), col_text(st, 2),
-        col_text(st, 3),             col_text(st, 4),             col_text(st, 5),
-        col_text(st, 6),             sqlite3_column_int64(st, 7),
+        sqlite3_column_int64(st, 0),
+        sqlite3_column_int64(st, 1),
+        col_text(st, 2),
+        col_text(st, 3),
+        col_text(st, 4),
+        col_text(st, 5),
+        col_text(st, 6),
+        sqlite3_column_int64(st, 7),
     };
     return ((jk_case_evidence_fn)e->fn)(e->ctx, &ev);
 }
@@ -530,17 +593,33 @@ static int sq_case_evidence(void *impl, int64_t case_id, jk_case_evidence_fn fn,
     return each_row(s, st, emit_case_evidence, &e, err, "reading a case's evidence");
 }
 
+static int sq_evidence_get(void *impl, int64_t id, jk_case_evidence_fn fn, void *ctx, jk_error *err)
+{
+    sqlite_store *s = impl;
+    sqlite3_stmt *st = cs(s, CS_EVIDENCE_GET);
+    sqlite3_bind_int64(st, 1, id);
+    emit_ctx e = {(void *)fn, ctx, 0};
+    int rc = each_row(s, st, emit_case_evidence, &e, err, "reading evidence");
+    if (!rc && e.rows == 0)
+        rc = jk_error_set(err, JK_ENOTFOUND, "no evidence %lld", (long long)id);
+    return rc;
+}
+
 static int emit_audit(sqlite3_stmt *st, void *arg)
 {
     emit_ctx *e = arg;
-    jk_audit_entry a = {sqlite3_column_int64(st, 0), col_text(st, 1), col_text(st, 2),
-                        col_text(st, 3),             col_text(st, 4), col_text(st, 5),
-                        col_text(st, 6),             col_text(st, 7)};
+    jk_audit_entry a = {sqlite3_column_int64(st, 0),
+                        col_text(st, 1),
+                        col_text(st, 2),
+                        col_text(st, 3),
+                        col_text(st, 4),
+                        col_text(st, 5),
+                        col_text(st, 6),
+                        col_text(st, 7)};
     return ((jk_audit_fn)e->fn)(e->ctx, &a);
 }
 
-static int sq_audit_target(void *impl, const char *target, jk_audit_fn fn, void *ctx,
-                           jk_error *err)
+static int sq_audit_target(void *impl, const char *target, jk_audit_fn fn, void *ctx, jk_error *err)
 {
     sqlite_store *s = impl;
     sqlite3_stmt *st = cs(s, CS_AUDIT_TARGET);
@@ -551,8 +630,8 @@ static int sq_audit_target(void *impl, const char *target, jk_audit_fn fn, void 
 
 /* ---- reports ---- */
 
-static int sq_report_add(void *impl, const jk_report_in *r, const char *body_sha256,
-                         int64_t *id, jk_error *err)
+static int sq_report_add(void *impl, const jk_report_in *r, const char *body_sha256, int64_t *id,
+                         jk_error *err)
 {
     sqlite_store *s = impl;
     bool found;
@@ -648,8 +727,7 @@ static int sq_case_reports(void *impl, int64_t case_id, bool all, jk_report_fn f
     return each_row(s, st, emit_report, &e, err, "reading a case's reports");
 }
 
-static int sq_report_items(void *impl, int64_t id, int64_t **items, size_t *count,
-                           jk_error *err)
+static int sq_report_items(void *impl, int64_t id, int64_t **items, size_t *count, jk_error *err)
 {
     sqlite_store *s = impl;
     sqlite3_stmt *st = cs(s, CS_REPORT_ITEMS);
@@ -756,8 +834,7 @@ static int sq_report_sent(void *impl, int64_t id, const char *user, const char *
                             state.status);
     if (strcmp(state.submit, "sending") == 0 || strcmp(state.submit, "queued") == 0 ||
         strcmp(state.submit, "retry") == 0)
-        return jk_error_set(err, JK_EINVAL,
-                            "report %lld is queued for %s (%s): resolve that first",
+        return jk_error_set(err, JK_EINVAL, "report %lld is queued for %s (%s): resolve that first",
                             (long long)id, state.destination, state.submit);
     return mark_sent(s, id, user, via, first_check_unix, err);
 }
@@ -813,8 +890,7 @@ static int sq_submit_begin(void *impl, int64_t id, long *attempt, jk_error *err)
     if (step != SQLITE_DONE)
         return db_error(s, err, "starting a submission");
     if (n == 0)
-        return jk_error_set(err, JK_EINVAL, "report %lld is not waiting to be sent",
-                            (long long)id);
+        return jk_error_set(err, JK_EINVAL, "report %lld is not waiting to be sent", (long long)id);
     st = cs(s, CS_SUBMISSION_ADD);
     sqlite3_bind_int64(st, 1, id);
     bind_text(st, 2, destination);
@@ -892,9 +968,15 @@ static int emit_submission(sqlite3_stmt *st, void *arg)
 {
     emit_ctx *e = arg;
     jk_submission_row row = {
-        sqlite3_column_int64(st, 0),       sqlite3_column_int64(st, 1), col_text(st, 2),
-        (long)sqlite3_column_int64(st, 3), col_text(st, 4),             col_text(st, 5),
-        col_text(st, 6),                   col_text(st, 7),             sqlite3_column_int64(st, 8),
+        sqlite3_column_int64(st, 0),
+        sqlite3_column_int64(st, 1),
+        col_text(st, 2),
+        (long)sqlite3_column_int64(st, 3),
+        col_text(st, 4),
+        col_text(st, 5),
+        col_text(st, 6),
+        col_text(st, 7),
+        sqlite3_column_int64(st, 8),
     };
     return ((jk_submission_fn)e->fn)(e->ctx, &row);
 }
@@ -937,8 +1019,8 @@ static int emit_removal(sqlite3_stmt *st, void *arg)
     return ((jk_removal_fn)e->fn)(e->ctx, &row);
 }
 
-static int sq_removal_due(void *impl, int64_t now_unix, size_t limit, jk_removal_fn fn,
-                          void *ctx, jk_error *err)
+static int sq_removal_due(void *impl, int64_t now_unix, size_t limit, jk_removal_fn fn, void *ctx,
+                          jk_error *err)
 {
     sqlite_store *s = impl;
     sqlite3_stmt *st = cs(s, CS_REMOVAL_DUE);
@@ -948,8 +1030,7 @@ static int sq_removal_due(void *impl, int64_t now_unix, size_t limit, jk_removal
     return each_row(s, st, emit_removal, &e, err, "reading due removal checks");
 }
 
-static int sq_case_removals(void *impl, int64_t case_id, jk_removal_fn fn, void *ctx,
-                            jk_error *err)
+static int sq_case_removals(void *impl, int64_t case_id, jk_removal_fn fn, void *ctx, jk_error *err)
 {
     sqlite_store *s = impl;
     sqlite3_stmt *st = cs(s, CS_CASE_REMOVALS);
@@ -975,8 +1056,7 @@ static int sq_removal_record(void *impl, int64_t item_id, const char *result, co
     if (rc)
         return rc;
     if (changes == 0)
-        return jk_error_set(err, JK_ENOTFOUND, "item %lld was never reported",
-                            (long long)item_id);
+        return jk_error_set(err, JK_ENOTFOUND, "item %lld was never reported", (long long)item_id);
     if (strcmp(result, "removed") != 0)
         return JK_OK;
     st = cs(s, CS_CASE_REMOVED);
@@ -1072,11 +1152,10 @@ static int sq_removal_stats(void *impl, bool by_host, jk_removal_stat_fn fn, voi
             continue;
         int64_t found = utc_seconds(col_text(st, 2)), reported = utc_seconds(col_text(st, 3));
         grp->found = jk_reallocarray(grp->found, (size_t)grp->removed + 1, sizeof *grp->found);
-        grp->since_report = jk_reallocarray(grp->since_report, (size_t)grp->removed + 1,
-                                            sizeof *grp->since_report);
+        grp->since_report =
+            jk_reallocarray(grp->since_report, (size_t)grp->removed + 1, sizeof *grp->since_report);
         grp->found[grp->removed] = found < 0 ? 0 : (double)(removed - found) / 3600.0;
-        grp->since_report[grp->removed] =
-            reported < 0 ? 0 : (double)(removed - reported) / 3600.0;
+        grp->since_report[grp->removed] = reported < 0 ? 0 : (double)(removed - reported) / 3600.0;
         grp->removed++;
     }
     sqlite3_reset(st);
@@ -1123,9 +1202,12 @@ const struct jk_store_case_ops jk_sqlite_case_ops = {
     .case_item_rm = sq_case_item_rm,
     .item_case = sq_item_case,
     .case_items = sq_case_items,
+    .case_for_linked = sq_case_for_linked,
+    .case_links = sq_case_links,
     .note_add = sq_note_add,
     .notes = sq_notes,
     .case_evidence = sq_case_evidence,
+    .evidence_get = sq_evidence_get,
     .audit_target = sq_audit_target,
     .report_add = sq_report_add,
     .report_get = sq_report_get,

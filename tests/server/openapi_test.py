@@ -66,12 +66,27 @@ class OpenApi(unittest.TestCase):
                 c = Client(server.port)
                 self.assertEqual(c.login("root", "root-password").status, 200)
                 item = c.request("GET", "/api/queue?limit=1").json["items"][0]["id"]
-                order = sorted(routes, key=lambda k: k == ("DELETE", "/api/session"))
+                # the resources the paths name: a case holding the item, one
+                # drafted report of it
+                r = c.request("POST", "/api/items/%d/decision" % item, {"decision": "confirm"})
+                self.assertEqual(r.status, 200, r.raw)
+                case = r.json["case"]
+                r = c.request("POST", "/api/cases/%d/reports" % case, {"kind": "police"})
+                self.assertEqual(r.status, 201, r.raw)
+                report = r.json["reports"][0]["id"]
+                ids = {"/api/cases/": case, "/api/reports/": report}
+                order = sorted(routes, key=lambda k: (k == ("DELETE", "/api/session"),
+                                                      k[0] == "DELETE"))
                 for method, path in order:
-                    concrete = path.replace("{id}", str(item))
+                    rid = next((v for k, v in ids.items() if path.startswith(k)), item)
+                    concrete = path.replace("{id}", str(rid)).replace("{item}", str(item))
                     body = {} if method in ("POST", "PUT", "PATCH") else None
                     r = c.request(method, concrete, body)
-                    self.assertNotIn(r.status, (404, 405), (method, path, r.raw))
+                    self.assertNotIn(r.status, (405,), (method, path, r.raw))
+                    # a missing resource may answer 404, an unknown route never
+                    if r.status == 404:
+                        self.assertNotEqual(r.json, {"error": "no such route"}, (method, path))
+                        self.assertTrue(path.startswith("/api/evidence/"), (method, path, r.raw))
                     self.assertLess(r.status, 500, (method, path, r.raw))
             finally:
                 self.assertEqual(server.stop(), 0)

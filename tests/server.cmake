@@ -8,3 +8,6 @@ set_tests_properties(server_api PROPERTIES TIMEOUT 300 LABELS server)
 add_test(NAME server_openapi
          COMMAND ${PYTHON3} ${CMAKE_SOURCE_DIR}/tests/server/openapi_test.py ${JK_BIN})
 set_tests_properties(server_openapi PROPERTIES TIMEOUT 120 LABELS server)
+add_test(NAME server_cases
+         COMMAND ${PYTHON3} ${CMAKE_SOURCE_DIR}/tests/server/cases_test.py ${JK_BIN})
+set_tests_properties(server_cases PROPERTIES TIMEOUT 300 LABELS server)

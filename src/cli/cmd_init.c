@@ -35,7 +35,16 @@ static const char default_config[] =
     "  max_redirects: 5\n"
     "  max_retries: 3            # on 429 and 5xx, with backoff (Retry-After honoured)\n"
     "# X API v2 bearer token (or set JUNKAI_X_BEARER_TOKEN in the environment).\n"
-    "# x_bearer_token: \"\"\n";
+    "# x_bearer_token: \"\"\n"
+    "# Who files the reports drafted from cases (their letterheads and the\n"
+    "# reporter fields of the IHC and police reports).\n"
+    "# organization:\n"
+    "#   name: \"\"          # e.g. ○○県警察本部 サイバー犯罪対策課\n"
+    "#   department: \"\"\n"
+    "#   contact_name: \"\"\n"
+    "#   email: \"\"\n"
+    "#   phone: \"\"\n"
+    "#   address: \"\"\n";
 
 static int make_dir(const char *path)
 {

@@ -22,12 +22,14 @@
 #include "alloc.h"
 #include "audit_head.h"
 #include "cli.h"
+#include "package.h"
 #include "warc.h"
 
 static const char verify_usage[] =
     "usage: junkai verify [--data DIR] [--audit] [--evidence] [--format text|json]\n"
     "                     [--head ID:HASH]\n"
     "       junkai verify --print-head [--data DIR] [--format text|json]\n"
+    "       junkai verify --package FILE [--format text|json]\n"
     "\n"
     "Check the audit log and the evidence files (both when neither option is\n"
     "given). The audit log: its hash chain from the first entry, and that the\n"
@@ -42,7 +44,13 @@ static const char verify_usage[] =
     "\n"
     "--print-head prints the newest audit entry's id and hash, to be kept\n"
     "somewhere the data directory's owner cannot rewrite; --head ID:HASH\n"
-    "later checks that entry is still in the log, unchanged.\n";
+    "later checks that entry is still in the log, unchanged.\n"
+    "\n"
+    "--package FILE checks a case's evidence package (the .tar.gz that the\n"
+    "workbench or `junkai case package` hands out) without a data directory:\n"
+    "every file its manifest lists is there with that SHA-256 and size,\n"
+    "nothing unlisted, evidence files hash to the names they carry, and\n"
+    "manifest.json and SHA256SUMS agree.\n";
 
 /* Uncompressed WARC bytes read into memory per file to check its records;
  * bigger files are hashed (streamed) but their records not parsed. */
@@ -130,8 +138,7 @@ static int compare_head(verify *v, jk_store *st, const char *label, int64_t head
     }
     entry_at a = {0, ""};
     jk_error err;
-    int rc = jk_store_audit_list(st, 1, (size_t)(v->audit_entries - head_id), take_entry, &a,
-                                 &err);
+    int rc = jk_store_audit_list(st, 1, (size_t)(v->audit_entries - head_id), take_entry, &a, &err);
     if (rc) {
         jk_cli_error("%s", err.message);
         return rc;
@@ -442,6 +449,46 @@ static void report(verify *v, bool audit, bool evidence)
     }
 }
 
+typedef struct package_check {
+    bool json;
+    json_t *problems;
+} package_check;
+
+static void package_problem(void *ctx, const char *name, const char *message)
+{
+    package_check *pc = ctx;
+    json_array_append_new(pc->problems, json_pack("{s:s, s:s}", "name", name, "problem", message));
+    if (!pc->json)
+        printf("MISMATCH package %s: %s\n", name[0] ? name : "(the package)", message);
+}
+
+static int verify_package(const char *path, bool json)
+{
+    package_check pc = {json, json_array()};
+    size_t files = 0, problems = 0;
+    jk_error err;
+    if (jk_package_verify(path, package_problem, &pc, &files, &problems, &err)) {
+        jk_cli_error("%s", err.message);
+        json_decref(pc.problems);
+        return JK_EXIT_ERROR;
+    }
+    if (json) {
+        json_t *o = json_pack("{s:s, s:b, s:I, s:O}", "package", path, "ok", problems == 0, "files",
+                              (json_int_t)files, "problems", pc.problems);
+        char *text = json_dumps(o, JSON_COMPACT);
+        if (text)
+            puts(text);
+        free(text);
+        json_decref(o);
+    } else if (problems) {
+        printf("BROKEN %s: %zu of %zu files checked do not match\n", path, problems, files);
+    } else {
+        printf("OK %s: %zu files match their SHA-256\n", path, files);
+    }
+    json_decref(pc.problems);
+    return problems ? 1 : JK_EXIT_OK;
+}
+
 int cmd_verify(int argc, char **argv)
 {
     static const struct option options[] = {
@@ -451,23 +498,43 @@ int cmd_verify(int argc, char **argv)
         {"format", required_argument, NULL, 'f'},
         {"print-head", no_argument, NULL, 'p'},
         {"head", required_argument, NULL, 'H'},
+        {"package", required_argument, NULL, 'P'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    const char *data = NULL, *format = "text", *expect = NULL;
+    const char *data = NULL, *format = "text", *expect = NULL, *package = NULL;
     bool audit = false, evidence = false, head = false;
     optind = 1;
     int ch;
     while ((ch = getopt_long(argc, argv, "h", options, NULL)) != -1) {
         switch (ch) {
-        case 'd': data = optarg; break;
-        case 'a': audit = true; break;
-        case 'e': evidence = true; break;
-        case 'f': format = optarg; break;
-        case 'p': head = true; break;
-        case 'H': expect = optarg; break;
-        case 'h': fputs(verify_usage, stdout); return JK_EXIT_OK;
-        default: fputs(verify_usage, stderr); return JK_EXIT_ERROR;
+        case 'd':
+            data = optarg;
+            break;
+        case 'a':
+            audit = true;
+            break;
+        case 'e':
+            evidence = true;
+            break;
+        case 'f':
+            format = optarg;
+            break;
+        case 'p':
+            head = true;
+            break;
+        case 'H':
+            expect = optarg;
+            break;
+        case 'P':
+            package = optarg;
+            break;
+        case 'h':
+            fputs(verify_usage, stdout);
+            return JK_EXIT_OK;
+        default:
+            fputs(verify_usage, stderr);
+            return JK_EXIT_ERROR;
         }
     }
     if (optind < argc) {
@@ -478,12 +545,20 @@ int cmd_verify(int argc, char **argv)
         jk_cli_error("--format must be text or json, not \"%s\"", format);
         return JK_EXIT_ERROR;
     }
-    if (!audit && !evidence)
-        audit = evidence = true;
     if (sodium_init() < 0) {
         jk_cli_error("cannot initialise libsodium");
         return JK_EXIT_ERROR;
     }
+    if (package) {
+        if (audit || evidence || head || expect || data) {
+            jk_cli_error("--package checks a file on its own: no --data, --audit, "
+                         "--evidence or --head with it");
+            return JK_EXIT_ERROR;
+        }
+        return verify_package(package, strcmp(format, "json") == 0);
+    }
+    if (!audit && !evidence)
+        audit = evidence = true;
     verify v;
     memset(&v, 0, sizeof v);
     v.data_dir = jk_data_dir(data);

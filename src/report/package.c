@@ -21,6 +21,9 @@
 
 #define PACKAGE_FORMAT "junkai-evidence-package/1"
 #define PACKAGE_FILE_MAX (512u << 20)
+/* Names are looked up by a linear search (packages hold tens to thousands of
+ * files); the cap keeps a hostile archive from making that quadratic. */
+#define PACKAGE_ENTRIES_MAX 20000
 
 static void sha256_hex(const void *data, size_t len, char out[65])
 {
@@ -335,6 +338,11 @@ static int read_entries(checker *c, const char *path, jk_error *err)
             problem(c, name, "appears twice in the package");
             continue;
         }
+        if (c->n == PACKAGE_ENTRIES_MAX) {
+            rc = jk_error_set(err, JK_ELIMIT, "%s: more than %d files: not a package junkai wrote",
+                              path, PACKAGE_ENTRIES_MAX);
+            break;
+        }
         entry *ne = realloc(c->e, (c->n + 1) * sizeof *ne);
         if (!ne) {
             rc = jk_error_set(err, JK_ENOMEM, "out of memory");
@@ -343,6 +351,11 @@ static int read_entries(checker *c, const char *path, jk_error *err)
         c->e = ne;
         entry *e = &c->e[c->n++];
         e->path = strdup(name);
+        if (!e->path) {
+            c->n--;
+            rc = jk_error_set(err, JK_ENOMEM, "out of memory");
+            break;
+        }
         e->size = data.len;
         e->listed = false;
         sha256_hex(data.data ? data.data : "", data.len, e->sha256);

@@ -13,6 +13,10 @@
 #define TEMPLATE_DEPTH_MAX 32
 #define TEMPLATE_OUTPUT_MAX (16u << 20)
 #define TEMPLATE_NAME_MAX 128
+/* Nested sections over lists multiply: {{#a}}{{#a}}{{#a}}… over a long list
+ * renders for ever while printing nothing, so the output cap alone does not
+ * bound the time. Tokens rendered are capped as well. */
+#define TEMPLATE_STEPS_MAX 20000000u
 
 typedef enum tok_type {
     TOK_TEXT,
@@ -198,6 +202,7 @@ typedef struct render {
     size_t depth;
     jk_buf *out;
     jk_error *err;
+    unsigned long steps;
 } render;
 
 static const json_t *lookup(const render *r, const char *name, size_t len)
@@ -280,6 +285,9 @@ static int render_range(render *r, size_t from, size_t to)
     int rc = JK_OK;
     for (size_t i = from; i < to && !rc; i++) {
         const token *t = &r->p->toks[i];
+        if (++r->steps > TEMPLATE_STEPS_MAX)
+            return jk_error_set(r->err, JK_ELIMIT, "%s: rendering takes more than %u steps",
+                                r->p->name, TEMPLATE_STEPS_MAX);
         switch (t->type) {
         case TOK_TEXT:
             rc = emit(r, t->ptr, t->len);
@@ -336,7 +344,7 @@ int jk_template_render(const char *text, size_t len, const char *name, const jso
     parse p;
     int rc = prepare(&p, text, len, name, err);
     if (!rc) {
-        render r = {&p, {ctx}, 1, out, err};
+        render r = {&p, {ctx}, 1, out, err, 0};
         rc = render_range(&r, 0, p.count);
     }
     free(p.toks);

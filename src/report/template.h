@@ -32,7 +32,8 @@
 
 /* Render text[0..len) against ctx, appending to out. name is used in
  * messages. JK_EPARSE for a malformed template, JK_ELIMIT when sections
- * nest deeper than 32 or the output passes 16 MiB. */
+ * nest deeper than 32, the output passes 16 MiB or rendering takes more
+ * than 20 million steps (nested sections over long lists). */
 int jk_template_render(const char *text, size_t len, const char *name, const json_t *ctx,
                        jk_buf *out, jk_error *err);
 

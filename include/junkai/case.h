@@ -296,6 +296,15 @@ int jk_store_case_removals(jk_store *st, int64_t case_id, jk_removal_fn fn, void
 int jk_store_removal_record(jk_store *st, int64_t item_id, const char *result, const char *reason,
                             long http_status, int64_t next_check_unix, int64_t interval_seconds,
                             jk_error *err);
+/* The same, for a check made at at_unix (0: now): last_check_at, and
+ * removed_at of the item (and of its case when it was the last one), are
+ * that time — `junkai recheck --now` runs checks as if at a later time. */
+int jk_store_removal_record_at(jk_store *st, int64_t item_id, const char *result,
+                               const char *reason, long http_status, int64_t at_unix,
+                               int64_t next_check_unix, int64_t interval_seconds, jk_error *err);
+/* One reported item's check (removed or not); JK_ENOTFOUND when the item
+ * was never reported. */
+int jk_store_removal_get(jk_store *st, int64_t item_id, jk_removal_fn fn, void *ctx, jk_error *err);
 
 /* Reported and removed items, and time to removal, per category and per
  * site (host of the item's URL) — for the dashboard. */

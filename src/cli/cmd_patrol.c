@@ -19,6 +19,7 @@
 #include "collect.h"
 #include "config.h"
 #include "evidence.h"
+#include "recheck_cli.h"
 
 static const char patrol_usage[] =
     "usage: junkai patrol [--once] [--data DIR] [--rules PATH]…\n"
@@ -28,7 +29,8 @@ static const char patrol_usage[] =
     "with the source's cursor, so a patrol killed at any moment resumes where\n"
     "it stopped and stores nothing twice. --once makes one pass and exits;\n"
     "otherwise the patrol runs until SIGTERM or SIGINT. Log lines go to\n"
-    "standard error.\n";
+    "standard error. Each pass also runs the removal checks that have fallen\n"
+    "due (at most 100; see 'junkai recheck').\n";
 
 static volatile sig_atomic_t stop_requested;
 
@@ -294,6 +296,10 @@ int cmd_patrol(int argc, char **argv)
         int64_t ran;
         long evidence_errors = jk_evidence_sink_errors(evidence);
         errors += patrol_pass(store, &in, http, &prog, evidence, &ran);
+        /* removal checks of reported items that have fallen due */
+        if (!stop_requested)
+            errors += jk_cli_recheck_tick(store, jk_data_dir(data), http, evidence, eng.norm,
+                                          &cfg, &stop_requested, log_line, &prog, 100);
         errors += jk_evidence_sink_errors(evidence) - evidence_errors;
         if (once)
             break;

@@ -125,6 +125,8 @@ int cmd_serve(int argc, char **argv)
     jk_report_org org = {conf.org.name,  conf.org.department, conf.org.contact_name,
                          conf.org.email, conf.org.phone,      conf.org.address};
     cfg.org = &org;
+    /* junkai.yaml removal.first_hours: when a sent report's first removal check falls */
+    cfg.removal_first_seconds = conf.removal.first_hours * 3600;
 
     /* The server's threads inherit this mask, so the signals reach only
      * sigwait below and the server stops from one place. */

@@ -35,6 +35,9 @@ static void clear(jk_config *cfg)
     cfg->min_interval_ms = -1;
     cfg->max_redirects = -1;
     cfg->max_retries = -1;
+    cfg->removal.first_hours = 24;
+    cfg->removal.max_hours = 168;
+    cfg->removal.stop_days = 90;
 }
 
 typedef struct reader {
@@ -171,6 +174,33 @@ static int read_org(reader *r, const yaml_node_t *map, jk_config_org *org)
     return JK_OK;
 }
 
+/* removal: first_hours, max_hours, stop_days (config.h) */
+static int read_removal(reader *r, const yaml_node_t *map, jk_config_removal *rm)
+{
+    if (map->type != YAML_MAPPING_NODE)
+        return fail(r, map, "expected a mapping (first_hours, max_hours, stop_days)", "removal");
+    for (yaml_node_pair_t *p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top;
+         p++) {
+        const yaml_node_t *k = yaml_document_get_node(r->doc, p->key);
+        const yaml_node_t *v = yaml_document_get_node(r->doc, p->value);
+        const char *key = scalar(k);
+        char name[160];
+        snprintf(name, sizeof name, "removal.%s", key ? key : "?");
+        int rc;
+        if (key && strcmp(key, "first_hours") == 0)
+            rc = get_number(r, v, name, 1, 24L * 365, &rm->first_hours);
+        else if (key && strcmp(key, "max_hours") == 0)
+            rc = get_number(r, v, name, 1, 24L * 365, &rm->max_hours);
+        else if (key && strcmp(key, "stop_days") == 0)
+            rc = get_number(r, v, name, 1, 3650, &rm->stop_days);
+        else
+            return fail(r, k, "unknown key (known: first_hours, max_hours, stop_days)", name);
+        if (rc)
+            return rc;
+    }
+    return JK_OK;
+}
+
 static int read_root(reader *r, const yaml_node_t *root, jk_config *cfg)
 {
     if (!root || (root->type == YAML_SCALAR_NODE && !*root->data.scalar.value))
@@ -195,9 +225,12 @@ static int read_root(reader *r, const yaml_node_t *root, jk_config *cfg)
             rc = get_string(r, v, key, &cfg->x_bearer_token);
         else if (strcmp(key, "organization") == 0)
             rc = read_org(r, v, &cfg->org);
+        else if (strcmp(key, "removal") == 0)
+            rc = read_removal(r, v, &cfg->removal);
         else
             return fail(r, k,
-                        "unknown key (known: contact, rules, http, x_bearer_token, organization)",
+                        "unknown key (known: contact, rules, http, x_bearer_token, organization, "
+                        "removal)",
                         key);
         if (rc)
             return rc;

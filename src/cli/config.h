@@ -21,6 +21,15 @@ typedef struct jk_config_org {
     char *address;
 } jk_config_org;
 
+/* Removal checks of reported items (junkai.yaml "removal:"): the first one
+ * first_hours after a report is sent, then at intervals doubling up to
+ * max_hours, none after stop_days from the report (src/collect/recheck.h). */
+typedef struct jk_config_removal {
+    long first_hours; /* default 24 */
+    long max_hours;   /* default 168 (7 days) */
+    long stop_days;   /* default 90 */
+} jk_config_removal;
+
 typedef struct jk_config {
     char *contact; /* "" when unset */
     char **rules;  /* rule pack paths; rule_count of them */
@@ -32,6 +41,7 @@ typedef struct jk_config {
     int max_redirects;     /* -1 = default */
     int max_retries;       /* -1 = default */
     jk_config_org org;     /* organization: who files the reports */
+    jk_config_removal removal;
 } jk_config;
 
 /* Read DIR/junkai.yaml into cfg (cleared first). A missing file is not an

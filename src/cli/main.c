@@ -26,6 +26,7 @@ static const jk_command commands[] = {
     {"user", cmd_user, "add, list and disable the workbench's accounts"},
     {"verify", cmd_verify, "check the audit log's hash chain and every evidence file"},
     {"case", cmd_case, "list and show cases; write a case's evidence package"},
+    {"recheck", cmd_recheck, "re-fetch reported items on a schedule: removed yet? since when?"},
 };
 
 static void usage(FILE *to)

@@ -282,15 +282,30 @@ int jk_store_case_removals(jk_store *st, int64_t case_id, jk_removal_fn fn, void
     return CASE_OPS(st)->case_removals(st->impl, case_id, fn, ctx, err);
 }
 
-int jk_store_removal_record(jk_store *st, int64_t item_id, const char *result, const char *reason,
-                            long http_status, int64_t next_check_unix, int64_t interval_seconds,
-                            jk_error *err)
+int jk_store_removal_get(jk_store *st, int64_t item_id, jk_removal_fn fn, void *ctx, jk_error *err)
+{
+    return CASE_OPS(st)->removal_get(st->impl, item_id, fn, ctx, err);
+}
+
+int jk_store_removal_record_at(jk_store *st, int64_t item_id, const char *result,
+                               const char *reason, long http_status, int64_t at_unix,
+                               int64_t next_check_unix, int64_t interval_seconds, jk_error *err)
 {
     if (!result || (strcmp(result, "present") != 0 && strcmp(result, "removed") != 0 &&
                     strcmp(result, "unknown") != 0))
         return jk_error_set(err, JK_EINVAL, "a removal check is present, removed or unknown");
-    return CASE_OPS(st)->removal_record(st->impl, item_id, result, reason, http_status,
+    if (at_unix < 0)
+        return jk_error_set(err, JK_EINVAL, "a removal check's time is before 1970");
+    return CASE_OPS(st)->removal_record(st->impl, item_id, result, reason, http_status, at_unix,
                                         next_check_unix, interval_seconds, err);
+}
+
+int jk_store_removal_record(jk_store *st, int64_t item_id, const char *result, const char *reason,
+                            long http_status, int64_t next_check_unix, int64_t interval_seconds,
+                            jk_error *err)
+{
+    return jk_store_removal_record_at(st, item_id, result, reason, http_status, 0, next_check_unix,
+                                      interval_seconds, err);
 }
 
 int jk_store_removal_stats(jk_store *st, const char *by, jk_removal_stat_fn fn, void *ctx,

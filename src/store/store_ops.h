@@ -60,9 +60,10 @@ struct jk_store_case_ops {
                        jk_error *err);
     int (*case_removals)(void *impl, int64_t case_id, jk_removal_fn fn, void *ctx,
                          jk_error *err);
+    int (*removal_get)(void *impl, int64_t item_id, jk_removal_fn fn, void *ctx, jk_error *err);
     int (*removal_record)(void *impl, int64_t item_id, const char *result, const char *reason,
-                          long http_status, int64_t next_check_unix, int64_t interval_seconds,
-                          jk_error *err);
+                          long http_status, int64_t at_unix, int64_t next_check_unix,
+                          int64_t interval_seconds, jk_error *err);
     int (*removal_stats)(void *impl, bool by_host, jk_removal_stat_fn fn, void *ctx,
                          jk_error *err);
     int (*outcome_stats)(void *impl, jk_outcome_count_fn fn, void *ctx, jk_error *err);

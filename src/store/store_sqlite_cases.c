@@ -61,6 +61,7 @@ enum {
     CS_REMOVAL_RECORD,
     CS_CASE_REMOVED,
     CS_REMOVAL_ROWS,
+    CS_REMOVAL_GET,
     CS_OUTCOME_STATS,
     CS_COUNT
 };
@@ -226,21 +227,25 @@ static const char *const case_statements[CS_COUNT] = {
                                       " AND r.next_check_unix <= ?1"
                                       " ORDER BY r.next_check_unix, r.item_id LIMIT ?2",
     [CS_CASE_REMOVALS] = REMOVAL_SELECT " WHERE ci.case_id = ?1 ORDER BY r.item_id",
+    /* ?7: when the check ran (a recheck run "as if at" a later time);
+     * NULL is now */
     [CS_REMOVAL_RECORD] =
-        "UPDATE removal_checks SET checks = checks + 1, last_check_at = " NOW ","
+        "UPDATE removal_checks SET checks = checks + 1, last_check_at = coalesce(?7, " NOW "),"
         " last_result = ?2, reason = ?3, last_status = ?4, next_check_unix = ?5,"
         " interval_seconds = coalesce(?6, interval_seconds),"
-        " removed_at = CASE WHEN ?2 = 'removed' THEN coalesce(removed_at, " NOW ")"
+        " removed_at = CASE WHEN ?2 = 'removed' THEN coalesce(removed_at, ?7, " NOW ")"
         "   ELSE removed_at END"
         " WHERE item_id = ?1",
     [CS_CASE_REMOVED] =
-        "UPDATE cases SET status = 'removed', removed_at = " NOW ", updated_at = " NOW
+        "UPDATE cases SET status = 'removed', removed_at = coalesce(?2, " NOW "),"
+        " updated_at = " NOW
         " WHERE id = (SELECT case_id FROM case_items WHERE item_id = ?1)"
         " AND status = 'reported' AND NOT EXISTS (SELECT 1 FROM removal_checks r"
         "   JOIN case_items ci ON ci.item_id = r.item_id"
         "   WHERE ci.case_id = cases.id AND r.removed_at IS NULL)",
     [CS_REMOVAL_ROWS] = "SELECT " REMOVAL_CATEGORY ", i.url, i.fetched_at, r.reported_at,"
                         " r.removed_at FROM removal_checks r JOIN items i ON i.id = r.item_id",
+    [CS_REMOVAL_GET] = REMOVAL_SELECT " WHERE r.item_id = ?1",
     [CS_OUTCOME_STATS] =
         "SELECT category, month, sum(rep), sum(rem) FROM ("
         " SELECT " REMOVAL_CATEGORY " AS category, substr(r.reported_at, 1, 7) AS month,"
@@ -995,6 +1000,7 @@ static int sq_submissions(void *impl, int64_t id, jk_submission_fn fn, void *ctx
 static int emit_removal(sqlite3_stmt *st, void *arg)
 {
     emit_ctx *e = arg;
+    e->rows++;
     jk_removal_row row = {
         .item_id = sqlite3_column_int64(st, 0),
         .case_id = sqlite3_column_int64(st, 1),
@@ -1039,11 +1045,26 @@ static int sq_case_removals(void *impl, int64_t case_id, jk_removal_fn fn, void 
     return each_row(s, st, emit_removal, &e, err, "reading removal checks");
 }
 
-static int sq_removal_record(void *impl, int64_t item_id, const char *result, const char *reason,
-                             long http_status, int64_t next_check_unix, int64_t interval_seconds,
-                             jk_error *err)
+static int sq_removal_get(void *impl, int64_t item_id, jk_removal_fn fn, void *ctx, jk_error *err)
 {
     sqlite_store *s = impl;
+    sqlite3_stmt *st = cs(s, CS_REMOVAL_GET);
+    sqlite3_bind_int64(st, 1, item_id);
+    emit_ctx e = {(void *)fn, ctx, 0};
+    int rc = each_row(s, st, emit_removal, &e, err, "reading a removal check");
+    if (!rc && e.rows == 0)
+        rc = jk_error_set(err, JK_ENOTFOUND, "item %lld was never reported", (long long)item_id);
+    return rc;
+}
+
+static int sq_removal_record(void *impl, int64_t item_id, const char *result, const char *reason,
+                             long http_status, int64_t at_unix, int64_t next_check_unix,
+                             int64_t interval_seconds, jk_error *err)
+{
+    sqlite_store *s = impl;
+    char at[21] = "";
+    if (at_unix > 0)
+        jk_utc_format(at_unix, at);
     sqlite3_stmt *st = cs(s, CS_REMOVAL_RECORD);
     sqlite3_bind_int64(st, 1, item_id);
     bind_text(st, 2, result);
@@ -1051,6 +1072,7 @@ static int sq_removal_record(void *impl, int64_t item_id, const char *result, co
     bind_id(st, 4, http_status);
     bind_id(st, 5, next_check_unix);
     bind_id(st, 6, interval_seconds);
+    bind_text(st, 7, at_unix > 0 ? at : NULL);
     int changes = 0;
     int rc = cs_write(s, st, &changes, err, "recording a removal check");
     if (rc)
@@ -1061,6 +1083,7 @@ static int sq_removal_record(void *impl, int64_t item_id, const char *result, co
         return JK_OK;
     st = cs(s, CS_CASE_REMOVED);
     sqlite3_bind_int64(st, 1, item_id);
+    bind_text(st, 2, at_unix > 0 ? at : NULL);
     return cs_write(s, st, NULL, err, "marking a case removed");
 }
 
@@ -1224,6 +1247,7 @@ const struct jk_store_case_ops jk_sqlite_case_ops = {
     .submissions = sq_submissions,
     .removal_due = sq_removal_due,
     .case_removals = sq_case_removals,
+    .removal_get = sq_removal_get,
     .removal_record = sq_removal_record,
     .removal_stats = sq_removal_stats,
     .outcome_stats = sq_outcome_stats,

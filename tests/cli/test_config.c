@@ -39,6 +39,9 @@ static void test_missing_file_means_defaults(void **state)
     assert_null(cfg.x_bearer_token);
     assert_int_equal(cfg.min_interval_ms, -1);
     assert_int_equal(cfg.max_retries, -1);
+    assert_int_equal(cfg.removal.first_hours, 24);
+    assert_int_equal(cfg.removal.max_hours, 168);
+    assert_int_equal(cfg.removal.stop_days, 90);
     jk_config_release(&cfg);
     rmdir(empty);
 }
@@ -71,6 +74,21 @@ static void test_values_are_read(void **state)
     jk_config_release(&cfg);
 }
 
+static void test_removal_section(void **state)
+{
+    (void)state;
+    write_config("removal:\n"
+                 "  first_hours: 6\n"
+                 "  stop_days: 30\n");
+    jk_config cfg;
+    jk_error err;
+    assert_int_equal(jk_config_load(dir, &cfg, &err), JK_OK);
+    assert_int_equal(cfg.removal.first_hours, 6);
+    assert_int_equal(cfg.removal.max_hours, 168); /* not given: the default */
+    assert_int_equal(cfg.removal.stop_days, 30);
+    jk_config_release(&cfg);
+}
+
 static void expect_error(const char *text, const char *place, const char *words)
 {
     write_config(text);
@@ -94,6 +112,10 @@ static void test_mistakes_name_the_place(void **state)
     expect_error("contact: [a, b]\n", "junkai.yaml:1:10", "string");
     expect_error("contact: \"open\n", "junkai.yaml:", "");
     expect_error("- just\n- a list\n", "junkai.yaml:1:1", "mapping");
+    expect_error("removal:\n  first_hour: 6\n", "junkai.yaml:2:3",
+                 "removal.first_hour: unknown key");
+    expect_error("removal:\n  stop_days: 0\n", "junkai.yaml:2:14", "from 1 to 3650");
+    expect_error("removal: daily\n", "junkai.yaml:1:10", "first_hours");
 }
 
 static int setup(void **state)
@@ -117,6 +139,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_missing_file_means_defaults),
         cmocka_unit_test(test_values_are_read),
+        cmocka_unit_test(test_removal_section),
         cmocka_unit_test(test_mistakes_name_the_place),
     };
     return cmocka_run_group_tests_name("config", tests, setup, teardown);

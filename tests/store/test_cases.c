@@ -463,6 +463,84 @@ static void test_submission_states(void **state)
     assert_int_equal(subs.rows, 3);
 }
 
+typedef struct removal_copy {
+    char last_check_at[32], removed_at[32], reason[32], result[16];
+    int64_t next_check_unix, interval_seconds;
+    long checks;
+    int rows;
+} removal_copy;
+
+static int copy_removal(void *ctx, const jk_removal_row *r)
+{
+    removal_copy *c = ctx;
+    snprintf(c->last_check_at, sizeof c->last_check_at, "%s",
+             r->last_check_at ? r->last_check_at : "");
+    snprintf(c->removed_at, sizeof c->removed_at, "%s", r->removed_at ? r->removed_at : "");
+    snprintf(c->reason, sizeof c->reason, "%s", r->reason ? r->reason : "");
+    snprintf(c->result, sizeof c->result, "%s", r->last_result ? r->last_result : "");
+    c->next_check_unix = r->next_check_unix;
+    c->interval_seconds = r->interval_seconds;
+    c->checks = r->checks;
+    c->rows++;
+    return 0;
+}
+
+/* A check recorded "as if at" a given time: last_check_at, removed_at and
+ * the case's removed_at are that time, not the clock's. */
+static void test_removal_record_at(void **state)
+{
+    jk_store *st = *state;
+    jk_error err;
+    int64_t a = add_item(st, "1", "https://bbs.example.jp/t/1", "野菜");
+    int64_t b = add_item(st, "2", "https://bbs.example.jp/t/2", "手押し");
+    int64_t c;
+    assert_int_equal(jk_store_case_add(st, "t", "drug_ad", NULL, "u", &c, &err), 0);
+    assert_int_equal(jk_store_case_item_add(st, c, a, "u", &err), 0);
+    assert_int_equal(jk_store_case_item_add(st, c, b, "u", &err), 0);
+    removal_copy rc = {0};
+    assert_int_equal(jk_store_removal_get(st, a, copy_removal, &rc, &err), JK_ENOTFOUND);
+    int64_t items[2] = {a, b};
+    jk_report_in in = {c, "police", "case", "通報", "body", 4, NULL, "u", items, 2};
+    int64_t r;
+    assert_int_equal(jk_store_report_add(st, &in, &r, &err), 0);
+    assert_int_equal(jk_store_report_approve(st, r, "sup", &err), 0);
+    assert_int_equal(jk_store_report_sent(st, r, "sup", "manual", 100, &err), 0);
+    assert_int_equal(jk_store_removal_get(st, a, copy_removal, &rc, &err), 0);
+    assert_int_equal(rc.rows, 1);
+    assert_int_equal(rc.checks, 0);
+    assert_int_equal(rc.next_check_unix, 100);
+
+    /* 2030-01-01T00:00:00Z = 1893456000 */
+    assert_int_equal(jk_store_removal_record_at(st, a, "present", NULL, 200, 1893456000,
+                                                1893456000 + 172800, 172800, &err),
+                     0);
+    memset(&rc, 0, sizeof rc);
+    assert_int_equal(jk_store_removal_get(st, a, copy_removal, &rc, &err), 0);
+    assert_string_equal(rc.last_check_at, "2030-01-01T00:00:00Z");
+    assert_string_equal(rc.result, "present");
+    assert_string_equal(rc.removed_at, "");
+    assert_int_equal(rc.checks, 1);
+    assert_int_equal(rc.interval_seconds, 172800);
+    assert_int_equal(rc.next_check_unix, 1893456000 + 172800);
+
+    assert_int_equal(jk_store_removal_record_at(st, a, "removed", "http_404", 404,
+                                                1893456000 + 7200, 0, 0, &err),
+                     0);
+    assert_int_equal(jk_store_removal_record_at(st, b, "removed", "text_gone", 200,
+                                                1893456000 + 3600 * 5, 0, 0, &err),
+                     0);
+    memset(&rc, 0, sizeof rc);
+    assert_int_equal(jk_store_removal_get(st, a, copy_removal, &rc, &err), 0);
+    assert_string_equal(rc.removed_at, "2030-01-01T02:00:00Z");
+    assert_string_equal(rc.reason, "http_404");
+    assert_int_equal(rc.next_check_unix, 0);
+    case_copy cc = get_case(st, c);
+    assert_string_equal(cc.status, "removed");
+    assert_string_equal(cc.removed_at, "2030-01-01T05:00:00Z"); /* the last one's time */
+    assert_int_equal(jk_store_removal_record_at(st, a, "removed", NULL, 0, -5, 0, 0, &err),
+                     JK_EINVAL);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -471,6 +549,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_reports_supersede_approve_send, setup, teardown),
         cmocka_unit_test_setup_teardown(test_removal_stats_medians, setup, teardown),
         cmocka_unit_test_setup_teardown(test_submission_states, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_removal_record_at, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

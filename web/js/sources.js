@@ -33,7 +33,9 @@ function runCell(s) {
   return h('td', { class: 'run run-' + run.state, 'data-state': run.state },
     h('strong', { text: t('sources.run.' + run.state) }), ' ',
     timeEl(run.finished_at || run.started_at), ' ', run.user || '',
-    run.state === 'running' || !run.message ? null : h('div', { class: 'run-message', text: run.message }));
+    // the message when the outcome column does not already say it
+    run.state === 'running' || !run.message || (s.last_result && s.last_result.outcome === run.message)
+      ? null : h('div', { class: 'run-message', text: run.message }));
 }
 
 export function sourcesView(root, app) {

@@ -48,7 +48,6 @@ typedef struct source_run {
     int64_t source_id;
     char name[JK_SERVER_NAME_MAX + 1];
     char user[JK_SERVER_NAME_MAX + 1];
-    pid_t pid;
     char started_at[32], finished_at[32];
     int exit_status; /* the child's exit status; -N: killed by signal N */
     char message[RUN_MESSAGE_MAX];
@@ -301,9 +300,7 @@ void api_source_run(jk_request *req)
         spawn_rc = EAGAIN;
     }
     pthread_mutex_lock(&runs_lock);
-    if (started)
-        slot->pid = pid;
-    else {
+    if (!started) {
         slot->running = false;
         slot->exit_status = 127;
         snprintf(slot->message, sizeof slot->message, "%s",
@@ -384,6 +381,16 @@ int api_sources_annotate(jk_request *req, json_t *sources, jk_error *err)
 }
 
 /* ---- rule packs ---- */
+
+/* A score as `junkai scan` and the queue write it: three decimals. */
+static json_t *score_json(double x)
+{
+    if (!(x > 0))
+        x = 0;
+    if (x > 1)
+        x = 1;
+    return json_real((double)(unsigned)(x * 1000.0 + 0.5) / 1000.0);
+}
 
 static const char *base_name(const char *path)
 {
@@ -470,17 +477,18 @@ void api_rules_try(jk_request *req)
                                                    (json_int_t)h->spans[k].end));
         for (size_t k = 0; k < h->term_count; k++)
             json_array_append_new(terms, api_str_or_null(h->terms[k]));
-        json_array_append_new(hits, json_pack("{s:o, s:o, s:s, s:s, s:f, s:o, s:o}", "rule",
-                                              api_str_or_null(h->rule_id), "title",
-                                              api_str_or_null(ri.title), "category",
-                                              jk_category_id(h->category), "category_label",
-                                              jk_category_label(h->category), "score", h->score,
-                                              "spans", spans, "terms", terms));
+        json_array_append_new(
+            hits,
+            json_pack("{s:o, s:o, s:s, s:s, s:o, s:o, s:o}", "rule", api_str_or_null(h->rule_id),
+                      "title", api_str_or_null(ri.title), "category", jk_category_id(h->category),
+                      "category_label", jk_category_label(h->category), "score",
+                      score_json(h->score), "spans", spans, "terms", terms));
     }
     for (int c = 0; c < JK_CATEGORY_COUNT; c++) {
         if (res.category_score[c] <= 0)
             continue;
-        json_object_set_new(cats, jk_category_id((jk_category)c), json_real(res.category_score[c]));
+        json_object_set_new(cats, jk_category_id((jk_category)c),
+                            score_json(res.category_score[c]));
         if (res.category_score[c] > top)
             top = res.category_score[c];
     }
@@ -501,7 +509,7 @@ void api_rules_try(jk_request *req)
                                                   (json_int_t)list.items[i].end));
     jk_indicator_list_release(&list);
     jk_reply(req, 200,
-             json_pack("{s:f, s:o, s:o, s:o, s:o}", "score", top, "categories", cats, "hits", hits,
-                       "indicators", inds, "normalized",
+             json_pack("{s:o, s:o, s:o, s:o, s:o}", "score", score_json(top), "categories", cats,
+                       "hits", hits, "indicators", inds, "normalized",
                        normalized ? normalized : json_string("")));
 }

@@ -244,6 +244,11 @@ try {
      cv.linked.map((l) => [l.item, l.type]), 'linked posts');
   const addable = cv.linked.find((l) => !l.case);
   assert(addable, 'a pending post shares the emoji post\'s LINE ID: ' + JSON.stringify(cv.linked));
+  // the row says what the post says and how it was reviewed
+  const addableItem = (await apiGet(`/api/items/${addable.item}`)).json;
+  await page.waitForSelector(`#linked-table tr[data-item="${addable.item}"] .linked-status .status-${addableItem.status}`);
+  assert(addableItem.text.startsWith((await page.textContent(`#linked-table tr[data-item="${addable.item}"] .linked-text`)).replace(/…$/, '')),
+         'the linked post\'s text shown');
   let stamp = await caseStamp();
   await page.click(`#linked-table tr[data-item="${addable.item}"] button.add-linked`);
   await caseReloaded(stamp);

@@ -106,16 +106,40 @@ export function caseView(root, app, arg) {
       d.items.length ? list : h('p', { class: 'empty', text: t('case.no_items') }));
   }
 
+  // What a linked post says and whether someone already decided on it
+  // (a dismissed one may still be added: that confirms it), for the first
+  // LINKED_DETAILS rows; the rest link to their item page.
+  const LINKED_DETAILS = 30;
+  function linkedDetails(rows) {
+    const seen = new Map();
+    for (const [i, tr] of rows.entries()) {
+      const item = Number(tr.dataset.item);
+      if (i >= LINKED_DETAILS && !seen.has(item)) continue;
+      if (!seen.has(item)) seen.set(item, api('GET', `/api/items/${item}`).catch(() => null));
+      seen.get(item).then((it) => {
+        if (!it) return;
+        const text = (it.text || '').length > 80 ? it.text.slice(0, 80) + '…' : it.text || '';
+        tr.querySelector('.linked-text').textContent = text;
+        tr.querySelector('.linked-status').replaceChildren(
+          h('span', { class: 'status status-' + it.status, text: t('status.' + it.status) }));
+      });
+    }
+  }
+
   function linked(d) {
     const rows = (d.linked || []).map((l) => h('tr', { 'data-item': String(l.item), 'data-type': l.type },
       h('td', {}, h('a', { href: '#/item/' + l.item, text: '#' + l.item })),
+      h('td', { class: 'linked-text' }),
+      h('td', { class: 'linked-status' }),
       h('td', { text: indicatorLabel(l.type) }),
       h('td', {}, h('code', { text: l.value })),
       h('td', {}, l.case ? h('a', { href: '#/case/' + l.case, text: t('item.in_case', { id: l.case }) }) : '—'),
       h('td', {}, l.case ? null : h('button', { type: 'button', class: 'add-linked', text: t('case.add_linked'),
         onclick: () => write('POST', `/api/cases/${id}/items`, { items: [l.item] }, t('case.item_added', { id: l.item })) }))));
+    linkedDetails(rows);
     return section('case-linked', t('case.linked'), rows.length
-      ? table('linked-table', [t('case.col.item'), t('case.col.type'), t('case.col.value'), t('case.col.case'), ''], rows)
+      ? table('linked-table', [t('case.col.item'), t('case.col.text'), t('case.col.status'), t('case.col.type'),
+                               t('case.col.value'), t('case.col.case'), ''], rows)
       : h('p', { class: 'empty', text: t('case.no_linked') }));
   }
 

@@ -11,3 +11,9 @@ set_tests_properties(server_openapi PROPERTIES TIMEOUT 120 LABELS server)
 add_test(NAME server_cases
          COMMAND ${PYTHON3} ${CMAKE_SOURCE_DIR}/tests/server/cases_test.py ${JK_BIN})
 set_tests_properties(server_cases PROPERTIES TIMEOUT 300 LABELS server)
+# The workbench's outcome statistics, "run now" (a child patrol of one
+# source against a slow loopback feed), the rule packs and the rule
+# try-out (against `junkai scan`) over real HTTP.
+add_test(NAME server_workbench
+         COMMAND ${PYTHON3} ${CMAKE_SOURCE_DIR}/tests/server/workbench_test.py ${JK_BIN})
+set_tests_properties(server_workbench PROPERTIES TIMEOUT 180 LABELS server)

@@ -2,7 +2,8 @@
  * cmd_patrol.c — `junkai patrol`: run every due source through its
  * collector into the store. `--once` makes one pass; without it the patrol
  * runs until SIGTERM or SIGINT, finishing the batch in flight (its cursor
- * saved) before it exits.
+ * saved) before it exits. `--source NAME` runs that one source now, due or
+ * not, once (the workbench's "run now" starts exactly this as a child).
  */
 #include <getopt.h>
 #include <jansson.h>
@@ -22,7 +23,7 @@
 #include "recheck_cli.h"
 
 static const char patrol_usage[] =
-    "usage: junkai patrol [--once] [--data DIR] [--rules PATH]…\n"
+    "usage: junkai patrol [--once] [--source NAME] [--data DIR] [--rules PATH]…\n"
     "\n"
     "Run every due source (see 'junkai source') through its collector: new\n"
     "posts are scanned and stored with their detections, each batch committed\n"
@@ -30,7 +31,10 @@ static const char patrol_usage[] =
     "it stopped and stores nothing twice. --once makes one pass and exits;\n"
     "otherwise the patrol runs until SIGTERM or SIGINT. Log lines go to\n"
     "standard error. Each pass also runs the removal checks that have fallen\n"
-    "due (at most 100; see 'junkai recheck').\n";
+    "due (at most 100; see 'junkai recheck').\n"
+    "\n"
+    "  --source NAME   run only that source, now (due or not), once; the audit\n"
+    "                  entry names it (target source:NAME) with its outcome\n";
 
 static volatile sig_atomic_t stop_requested;
 
@@ -124,9 +128,20 @@ static void on_batch(void *ctx)
     progress_draw(ctx, false);
 }
 
-/* One pass over the due sources; returns the number of errors. */
+/* Whether a source is run in this pass: the one named (due or not), or
+ * every due one. */
+static bool runs_now(const jk_source *s, const char *only, int64_t now)
+{
+    if (only)
+        return strcmp(s->name, only) == 0;
+    return !(s->last_run_unix && now - s->last_run_unix < s->every_seconds);
+}
+
+/* One pass over the due sources (only: just that one); returns the number
+ * of errors. outcome receives the last source's log line. */
 static long patrol_pass(jk_store *store, jk_ingest *in, jk_http *http, progress *prog,
-                        jk_evidence_sink *evidence, int64_t *ran)
+                        jk_evidence_sink *evidence, const char *only, int64_t *ran,
+                        char *outcome, size_t outcome_size)
 {
     source_list sources = {0};
     jk_error err;
@@ -139,13 +154,17 @@ static long patrol_pass(jk_store *store, jk_ingest *in, jk_http *http, progress 
     int64_t now = (int64_t)time(NULL);
     int64_t run_id = 0;
     prog->due = prog->done = 0;
-    for (size_t i = 0; i < sources.count; i++) {
-        jk_source *s = &sources.items[i];
-        prog->due += !(s->last_run_unix && now - s->last_run_unix < s->every_seconds);
+    for (size_t i = 0; i < sources.count; i++)
+        prog->due += runs_now(&sources.items[i], only, now);
+    if (only && !prog->due) {
+        jk_cli_error("no source named \"%s\" (see 'junkai source list')", only);
+        snprintf(outcome, outcome_size, "no source named \"%s\"", only);
+        free_sources(&sources);
+        return 1;
     }
     for (size_t i = 0; i < sources.count && !stop_requested; i++) {
         jk_source *s = &sources.items[i];
-        if (s->last_run_unix && now - s->last_run_unix < s->every_seconds)
+        if (!runs_now(s, only, now))
             continue;
         prog->source = s->name;
         progress_draw(prog, true);
@@ -180,6 +199,7 @@ static long patrol_pass(jk_store *store, jk_ingest *in, jk_http *http, progress 
                      in->fresh - before_new, in->seen - before_seen);
         }
         log_line(prog, line);
+        snprintf(outcome, outcome_size, "%s", line);
     }
     jk_evidence_sink_source(evidence, 0, 0, NULL, false);
     if (run_id && jk_store_run_finish(store, run_id, in->fresh, in->seen, in->hits, errors, &err))
@@ -195,10 +215,11 @@ int cmd_patrol(int argc, char **argv)
         {"data", required_argument, NULL, 'd'},
         {"rules", required_argument, NULL, 'r'},
         {"once", no_argument, NULL, 'o'},
+        {"source", required_argument, NULL, 's'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    const char *data = NULL;
+    const char *data = NULL, *only = NULL;
     bool once = false;
     char **rules = NULL;
     size_t rule_count = 0, rule_cap = 0;
@@ -208,6 +229,7 @@ int cmd_patrol(int argc, char **argv)
         switch (ch) {
         case 'd': data = optarg; break;
         case 'o': once = true; break;
+        case 's': only = optarg; once = true; break; /* "run it now" is one run */
         case 'r':
             jk_grow((void **)&rules, &rule_cap, rule_count + 1, sizeof *rules);
             rules[rule_count++] = optarg;
@@ -288,16 +310,18 @@ int cmd_patrol(int argc, char **argv)
         goto done;
     }
     long errors = 0;
-    char started[32];
+    char started[32], outcome[1200] = "";
     time_t t0 = time(NULL);
     struct tm tm0;
     strftime(started, sizeof started, "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&t0, &tm0));
     do {
         int64_t ran;
         long evidence_errors = jk_evidence_sink_errors(evidence);
-        errors += patrol_pass(store, &in, http, &prog, evidence, &ran);
-        /* removal checks of reported items that have fallen due */
-        if (!stop_requested)
+        errors += patrol_pass(store, &in, http, &prog, evidence, only, &ran, outcome,
+                              sizeof outcome);
+        /* removal checks of reported items that have fallen due (not when
+         * one source is run by hand) */
+        if (!stop_requested && !only)
             errors += jk_cli_recheck_tick(store, jk_data_dir(data), http, evidence, eng.norm,
                                           &cfg, &stop_requested, log_line, &prog, 100);
         errors += jk_evidence_sink_errors(evidence) - evidence_errors;
@@ -311,13 +335,28 @@ int cmd_patrol(int argc, char **argv)
             stop_requested ? "stopped" : "done", in.fresh, in.seen, in.hits, in.skipped, errors,
             jk_evidence_sink_written(evidence));
     status = errors || eng.pack_errors ? JK_EXIT_ERROR : JK_EXIT_OK;
-    if (jk_cli_audit_record(store, jk_data_dir(data), "patrol", "", &err,
-                            "{s:s, s:b, s:I, s:I, s:I, s:I, s:I, s:I}", "started",
-                            started, "stopped", stop_requested != 0, "fresh",
-                            (json_int_t)in.fresh, "seen", (json_int_t)in.seen, "hits",
-                            (json_int_t)in.hits, "skipped", (json_int_t)in.skipped, "errors",
-                            (json_int_t)errors, "evidence_files",
-                            (json_int_t)jk_evidence_sink_written(evidence))) {
+    /* one source run on its own is that source's record: targeted, with
+     * the outcome its log line gave (the workbench's source list shows it) */
+    char target[300] = "";
+    if (only)
+        snprintf(target, sizeof target, "source:%s", only);
+    int audit_rc =
+        only ? jk_cli_audit_record(store, jk_data_dir(data), "patrol", target, &err,
+                                   "{s:s, s:b, s:I, s:I, s:I, s:I, s:I, s:I, s:s, s:s}",
+                                   "started", started, "stopped", stop_requested != 0, "fresh",
+                                   (json_int_t)in.fresh, "seen", (json_int_t)in.seen, "hits",
+                                   (json_int_t)in.hits, "skipped", (json_int_t)in.skipped,
+                                   "errors", (json_int_t)errors, "evidence_files",
+                                   (json_int_t)jk_evidence_sink_written(evidence), "source",
+                                   only, "outcome", outcome)
+             : jk_cli_audit_record(store, jk_data_dir(data), "patrol", "", &err,
+                                   "{s:s, s:b, s:I, s:I, s:I, s:I, s:I, s:I}", "started",
+                                   started, "stopped", stop_requested != 0, "fresh",
+                                   (json_int_t)in.fresh, "seen", (json_int_t)in.seen, "hits",
+                                   (json_int_t)in.hits, "skipped", (json_int_t)in.skipped,
+                                   "errors", (json_int_t)errors, "evidence_files",
+                                   (json_int_t)jk_evidence_sink_written(evidence));
+    if (audit_rc) {
         jk_cli_error("%s", err.message);
         status = JK_EXIT_ERROR;
     }

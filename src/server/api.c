@@ -13,6 +13,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "junkai/case.h"
 #include "junkai/taxonomy.h"
 #include "api_internal.h"
 #include "tip.h"
@@ -125,6 +126,20 @@ bool api_uint_arg(jk_request *req, const char *name, unsigned long max, size_t *
     }
     *out = v;
     return true;
+}
+
+/* The data directory: configured, else the one holding the store. */
+void api_data_dir(const jk_server_config *cfg, char *out, size_t size)
+{
+    if (cfg->data_dir) {
+        snprintf(out, size, "%s", cfg->data_dir);
+        return;
+    }
+    const char *slash = strrchr(cfg->db_path, '/');
+    if (!slash)
+        snprintf(out, size, ".");
+    else
+        snprintf(out, size, "%.*s", (int)(slash - cfg->db_path), cfg->db_path);
 }
 
 /* ---- building replies ---- */
@@ -255,6 +270,13 @@ int api_put_item(void *p, const jk_review_item *it)
             api_put_int_field(b, "source_id", (long long)it->source_id);
         else
             jk_buf_puts(b, ",\"source_id\":null");
+        int64_t case_id = 0; /* the case it was filed into */
+        if ((c->rc = jk_store_item_case(c->req->store, it->id, &case_id, &c->err)))
+            return 1;
+        if (case_id)
+            api_put_int_field(b, "case", (long long)case_id);
+        else
+            jk_buf_puts(b, ",\"case\":null");
     }
     jk_buf_putc(b, '}');
     return 0;
@@ -751,6 +773,53 @@ static int add_count(void *p, const jk_review_count *c)
     return 0;
 }
 
+/* Reported / removed per category and month, and the time to removal per
+ * category and per site: what became of the confirmed items. */
+static int add_outcome(void *p, const jk_outcome_count *c)
+{
+    json_array_append_new(p, json_pack("{s:o, s:o, s:I, s:I}", "category",
+                                       api_str_or_null(c->category), "month",
+                                       api_str_or_null(c->month), "reported",
+                                       (json_int_t)c->reported, "removed", (json_int_t)c->removed));
+    return 0;
+}
+
+static json_t *hours_or_null(double h)
+{
+    return h < 0 ? json_null() : json_real(h);
+}
+
+static int add_removal_stat(void *p, const jk_removal_stat *r)
+{
+    json_array_append_new(
+        p, json_pack("{s:o, s:I, s:I, s:o, s:o}", "key", api_str_or_null(r->key), "reported",
+                     (json_int_t)r->reported, "removed", (json_int_t)r->removed,
+                     "median_hours_found", hours_or_null(r->median_hours_found),
+                     "median_hours_reported", hours_or_null(r->median_hours_reported)));
+    return 0;
+}
+
+static void stats_outcomes(jk_request *req)
+{
+    json_t *outcomes = json_array(), *by_category = json_array(), *by_host = json_array();
+    jk_error err;
+    int rc = jk_store_outcome_stats(req->store, add_outcome, outcomes, &err);
+    if (!rc)
+        rc = jk_store_removal_stats(req->store, "category", add_removal_stat, by_category, &err);
+    if (!rc)
+        rc = jk_store_removal_stats(req->store, "host", add_removal_stat, by_host, &err);
+    if (rc) {
+        json_decref(outcomes);
+        json_decref(by_category);
+        json_decref(by_host);
+        jk_reply_internal(req, &err);
+        return;
+    }
+    jk_reply(req, 200,
+             json_pack("{s:o, s:o, s:o}", "outcomes", outcomes, "removal_by_category", by_category,
+                       "removal_by_host", by_host));
+}
+
 static void stats_get(jk_request *req)
 {
     json_t *list = json_array();
@@ -780,7 +849,8 @@ static void sources_list(jk_request *req)
 {
     json_t *list = json_array();
     jk_error err;
-    if (jk_store_source_list(req->store, add_source, list, &err)) {
+    if (jk_store_source_list(req->store, add_source, list, &err) ||
+        api_sources_annotate(req, list, &err)) {
         json_decref(list);
         jk_reply_internal(req, &err);
         return;
@@ -919,8 +989,17 @@ const jk_route jk_api_routes[] = {
      "check the audit log's hash chain"},
     {"GET", "/api/stats", JK_ROLE_SUPERVISOR, false, stats_get,
      "found, confirmed, dismissed per category and month"},
-    {"GET", "/api/sources", JK_ROLE_PATROLLER, false, sources_list, "list sources"},
+    {"GET", "/api/stats/outcomes", JK_ROLE_SUPERVISOR, false, stats_outcomes,
+     "reported and removed per category and month; median time to removal per category and host"},
+    {"GET", "/api/sources", JK_ROLE_PATROLLER, false, sources_list,
+     "list sources with their last run"},
     {"POST", "/api/sources", JK_ROLE_ADMIN, true, sources_add, "add a source"},
+    {"POST", "/api/sources/{id}/run", JK_ROLE_ADMIN, true, api_source_run,
+     "patrol one source now (a child junkai patrol --source)"},
+    {"GET", "/api/rules", JK_ROLE_PATROLLER, false, api_rules_list,
+     "the rule packs and rules the server loaded"},
+    {"POST", "/api/rules/try", JK_ROLE_PATROLLER, true, api_rules_try,
+     "scan a text with the server's rules (nothing stored)"},
     {"POST", "/api/tips", JK_ROLE_PATROLLER, true, tips_add, "register a citizen's tip"},
     {"GET", "/api/cases", JK_ROLE_PATROLLER, false, api_cases_list, "list cases, newest first"},
     {"POST", "/api/cases", JK_ROLE_PATROLLER, true, api_cases_add, "open a case"},

@@ -2,7 +2,8 @@
  * api_internal.h — what the API's handler files share: reading request
  * bodies and ids, writing items into replies, and the write batch with
  * its audit entry. api.c holds sessions, the queue, items, accounts,
- * audit, stats, sources and tips; api_cases.c cases and reports. Internal
+ * audit, stats, sources and tips; api_cases.c cases and reports;
+ * api_sources.c run-now, rule packs and the rule try-out. Internal
  * to src/server/.
  */
 #ifndef JK_API_INTERNAL_H
@@ -23,6 +24,8 @@ bool api_valid_category(const char *id);
  * replies 400 and returns false when it is not one. */
 bool api_uint_arg(jk_request *req, const char *name, unsigned long max, size_t *out);
 json_t *api_str_or_null(const char *s);
+/* The data directory: configured, else the one holding the store. */
+void api_data_dir(const jk_server_config *cfg, char *out, size_t size);
 
 /* Writing JSON straight into a reply buffer. */
 void api_put_str(jk_buf *b, const char *s, size_t len);
@@ -79,5 +82,14 @@ void api_report_download(jk_request *req);
 void api_report_approve(jk_request *req);
 void api_report_sent(jk_request *req);
 void api_evidence_get(jk_request *req);
+
+/* api_sources.c: run now, rule packs, the rule try-out. */
+void api_source_run(jk_request *req);
+void api_rules_list(jk_request *req);
+void api_rules_try(jk_request *req);
+/* Add "last_result" (the newest patrol of the source alone, from the
+ * audit log) and "run" (a run-now under way or ended, while this process
+ * lives) to each source object of GET /api/sources. */
+int api_sources_annotate(jk_request *req, json_t *sources, jk_error *err);
 
 #endif

@@ -9,7 +9,9 @@ usage: openapi_test.py JUNKAI_BINARY
 """
 import json
 import os
+import sqlite3
 import sys
+import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -74,7 +76,12 @@ class OpenApi(unittest.TestCase):
                 r = c.request("POST", "/api/cases/%d/reports" % case, {"kind": "police"})
                 self.assertEqual(r.status, 201, r.raw)
                 report = r.json["reports"][0]["id"]
-                ids = {"/api/cases/": case, "/api/reports/": report}
+                # a source whose run fails at once (its file is missing)
+                r = c.request("POST", "/api/sources", {"kind": "jsonl", "name": "missing",
+                                                       "target": "/nonexistent/x.jsonl"})
+                self.assertEqual(r.status, 201, r.raw)
+                ids = {"/api/cases/": case, "/api/reports/": report,
+                       "/api/sources/": r.json["source"]["id"]}
                 order = sorted(routes, key=lambda k: (k == ("DELETE", "/api/session"),
                                                       k[0] == "DELETE"))
                 for method, path in order:
@@ -88,6 +95,16 @@ class OpenApi(unittest.TestCase):
                         self.assertNotEqual(r.json, {"error": "no such route"}, (method, path))
                         self.assertTrue(path.startswith("/api/evidence/"), (method, path, r.raw))
                     self.assertLess(r.status, 500, (method, path, r.raw))
+                # the run started above has ended before the directory goes
+                deadline = time.time() + 30
+                while time.time() < deadline:
+                    db = sqlite3.connect(data.db)
+                    ended = db.execute("SELECT 1 FROM audit WHERE action = 'patrol'"
+                                       " AND target = 'source:missing'").fetchall()
+                    db.close()
+                    if ended:
+                        break
+                    time.sleep(0.1)
             finally:
                 self.assertEqual(server.stop(), 0)
         finally:

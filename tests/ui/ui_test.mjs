@@ -2,12 +2,20 @@
 // chromium (headless) against a running `junkai serve`. Run by ui_test.py:
 //   node ui_test.mjs   with JK_URL, JK_PATROLLER, JK_SUPERVISOR ("name:password")
 // Every screen is checked against what the API answers for the same session.
+// The path is a person's: log in, triage the demo patrol's queue (two pages),
+// confirm into cases (automatic, a new one, one picked), work a case (items,
+// linked posts, a note, its status), draft and download every report kind;
+// the patroller is refused approval and the evidence package (UI and API);
+// the supervisor approves and marks sent, downloads the package, reads the
+// dashboard; the rule try-out marks a text; the admin runs a source now.
 import { chromium } from 'playwright-core';
 import { readFileSync } from 'node:fs';
 
 const URL_ = process.env.JK_URL.replace(/\/+$/, '');
 const [patName, patPass] = process.env.JK_PATROLLER.split(':');
 const [supName, supPass] = process.env.JK_SUPERVISOR.split(':');
+const [admName, admPass] = process.env.JK_ADMIN.split(':');
+const EXTRA = Number(process.env.JK_EXTRA || 0);
 const started = Date.now();
 const step = (what) => console.log(`[${((Date.now() - started) / 1000).toFixed(1)}s] ${what}`);
 
@@ -51,6 +59,34 @@ page.setDefaultTimeout(10000);
 async function apiGet(path) {
   const r = await context.request.get(URL_ + path);
   return { status: r.status(), json: r.status() === 200 ? await r.json() : null };
+}
+// a write through the browser context's session, with its CSRF token
+async function apiWrite(method, path, body) {
+  const { csrf } = (await apiGet('/api/session')).json;
+  const r = await context.request.fetch(URL_ + path, { method, data: body ?? {}, headers: { 'X-CSRF-Token': csrf } });
+  return { status: r.status(), json: await r.json().catch(() => null) };
+}
+// click something that downloads; the file's bytes
+async function downloaded(selector) {
+  const [d] = await Promise.all([page.waitForEvent('download'), page.click(selector)]);
+  return readFileSync(await d.path());
+}
+// a notice link to the case a confirmation went into
+async function noticeCase() {
+  await page.waitForSelector('#notice a[id^="notice-case-"]');
+  return Number((await page.getAttribute('#notice a[id^="notice-case-"]', 'id')).replace('notice-case-', ''));
+}
+async function openCase(id) {
+  await page.evaluate((h) => { location.hash = h; }, `#/case/${id}`);
+  await page.waitForFunction((id) => document.querySelector('#case')?.dataset.id === String(id) &&
+    document.querySelector('#case').dataset.loaded, id);
+}
+// wait for the case page to reload after a write
+async function caseReloaded(before) {
+  await page.waitForFunction((b) => document.querySelector('#case')?.dataset.loaded !== b, before);
+}
+async function caseStamp() {
+  return page.getAttribute('#case', 'data-loaded');
 }
 async function queueIds() {
   return [...await page.$$eval('#queue .item', (els) => els.map((e) => Number(e.dataset.id)))];
@@ -104,6 +140,18 @@ try {
   assert((await page.textContent(`#item-${organ.id} .reasons`)).includes('trafficking.organ.sale'), 'reason shown');
   step(`queue: ${q.length} items, marks match the byte spans`);
 
+  // ---- the queue past its first page of 100 ----
+  const page2 = (await apiGet('/api/queue?limit=100&offset=100')).json.items;
+  assert(q.length === 100 && page2.length >= 1, `the queue has a second page: ${page2.length}`);
+  eq(await page.isDisabled('#page-prev'), true, 'no page before the first');
+  await page.click('#page-next');
+  await waitQueue(page2.map((i) => i.id), 'the second page');
+  assert((await page.textContent('#queue-count')).includes('101'), 'the count says where the page starts');
+  eq(await page.isDisabled('#page-next'), page2.length < 100, 'next page button');
+  await page.click('#page-prev');
+  await waitQueue(q.map((i) => i.id), 'back to the first page');
+  step(`paging: second page of ${page2.length} matches offset=100`);
+
   // ---- reload: the session and its CSRF token come back from GET /api/session ----
   await page.reload();
   await page.waitForSelector('#whoami:not([hidden])');
@@ -140,6 +188,8 @@ try {
   const ci = (await apiGet(`/api/items/${confirmed.id}`)).json;
   eq([ci.status, ci.decisions[0].decision, ci.decisions[0].category, ci.decisions[0].user],
      ['confirmed', 'confirm', 'drug_ad', patName], 'the API has the confirmation');
+  assert(ci.case > 0, 'the confirmation filed the item into a case');
+  const caseC = ci.case;
   const di = (await apiGet(`/api/items/${dismissed.id}`)).json;
   eq([di.status, di.decisions[0].decision, di.decisions[0].reason],
      ['dismissed', 'dismiss', '広告ではない（報道の引用）'], 'the API has the dismissal and its reason');
@@ -163,6 +213,131 @@ try {
   const conf = (await apiGet('/api/queue?status=confirmed')).json.items.map((i) => i.id);
   assert(conf.includes(confirmed.id), 'confirmed listed by status');
   await waitQueue(conf, 'status=confirmed');
+
+  // ---- confirming into a case: a new one, then that one picked ----
+  await page.click('#f-reset');
+  await waitQueue((await apiGet('/api/queue?limit=100')).json.items.map((i) => i.id), 'pending again');
+  await page.waitForSelector('#case-pick[data-loaded]');
+  await page.selectOption('#case-pick', 'new');
+  await page.click(`#item-${organ.id} button.confirm`);
+  const caseA = await noticeCase();
+  eq((await apiGet(`/api/items/${organ.id}`)).json.case, caseA, 'the organ-sale post went into the case the notice names');
+  assert(caseA !== caseC, 'a new case, not the automatic one');
+  await page.waitForSelector(`#case-pick option[value="${caseA}"]`, { state: 'attached' });
+  await page.selectOption('#case-pick', String(caseA));
+  await page.click(`#item-${emoji.id} button.confirm`);
+  eq(await noticeCase(), caseA, 'the notice names the picked case');
+  eq((await apiGet(`/api/items/${emoji.id}`)).json.case, caseA, 'the emoji post went into the picked case');
+  step(`confirmed into a new case #${caseA} and into it again by picking it`);
+
+  // ---- the case page ----
+  await page.click(`#notice-case-${caseA}`);
+  await page.waitForFunction(() => document.querySelector('#case')?.dataset.loaded);
+  let cv = (await apiGet(`/api/cases/${caseA}`)).json;
+  eq(await page.$$eval('#case-items .item', (els) => els.map((e) => Number(e.dataset.id))), cv.items.map((i) => i.id), 'case items');
+  for (const item of cv.items)
+    eq(await page.$$eval(`#case-item-${item.id} .text mark`, (els) => els.map((e) => e.textContent)), expectedMarks(item),
+       `marks of case item ${item.id}`);
+  eq(await page.getAttribute('#case-status', 'data-status'), cv.case.status, 'case status shown');
+  // posts sharing a contact point: listed as the API has them; one is added
+  eq(await page.$$eval('#linked-table tbody tr', (trs) => trs.map((tr) => [Number(tr.dataset.item), tr.dataset.type])),
+     cv.linked.map((l) => [l.item, l.type]), 'linked posts');
+  const addable = cv.linked.find((l) => !l.case);
+  assert(addable, 'a pending post shares the emoji post\'s LINE ID: ' + JSON.stringify(cv.linked));
+  // the row says what the post says and how it was reviewed
+  const addableItem = (await apiGet(`/api/items/${addable.item}`)).json;
+  await page.waitForSelector(`#linked-table tr[data-item="${addable.item}"] .linked-status .status-${addableItem.status}`);
+  assert(addableItem.text.startsWith((await page.textContent(`#linked-table tr[data-item="${addable.item}"] .linked-text`)).replace(/…$/, '')),
+         'the linked post\'s text shown');
+  let stamp = await caseStamp();
+  await page.click(`#linked-table tr[data-item="${addable.item}"] button.add-linked`);
+  await caseReloaded(stamp);
+  await page.waitForSelector(`#case-item-${addable.item}`);
+  eq((await apiGet(`/api/items/${addable.item}`)).json.case, caseA, 'the linked post was added to the case');
+  // a note
+  stamp = await caseStamp();
+  await page.fill('#note-text', '同一の LINE ID（yasai_tokyo）を確認');
+  await page.click('#note-add');
+  await caseReloaded(stamp);
+  cv = (await apiGet(`/api/cases/${caseA}`)).json;
+  eq(cv.notes.map((n) => [n.user, n.text]), [[patName, '同一の LINE ID（yasai_tokyo）を確認']], 'the note in the API');
+  eq(await page.$$eval('#notes-list .note-text', (els) => els.map((e) => e.textContent)), ['同一の LINE ID（yasai_tokyo）を確認'], 'the note shown');
+  // the history shows what was done to the case
+  const hist = await page.$$eval('#history-table tbody tr', (trs) => trs.map((tr) => tr.dataset.action));
+  for (const a of ['case.open', 'case.item_add', 'case.items', 'case.note']) assert(hist.includes(a), `history has ${a}: ${hist}`);
+  step(`case #${caseA}: ${cv.items.length} items marked, linked post #${addable.item} added, note kept`);
+
+  // ---- reports: each kind drafted, read and downloaded ----
+  for (const kind of ['ihc', 'police', 'deletion', 'warning']) {
+    stamp = await caseStamp();
+    await page.click(`#draft-${kind}`);
+    await caseReloaded(stamp);
+    await page.waitForSelector(`#reports-table tr.report[data-kind="${kind}"]`);
+  }
+  cv = (await apiGet(`/api/cases/${caseA}`)).json;
+  const urls = cv.items.map((i) => i.url);
+  eq((await page.$$eval('#reports-table tr.report', (trs) => trs.map((tr) => Number(tr.dataset.id)))).sort((a, b) => a - b),
+     cv.reports.map((r) => r.id).sort((a, b) => a - b), 'reports listed as the API has them');
+  // one report of each kind read back through its three downloads
+  const firstOfKind = ['ihc', 'police', 'deletion', 'warning'].map((k) => cv.reports.find((r) => r.kind === k));
+  for (const r of firstOfKind) {
+    // headless chromium stops emitting downloads after ten from one
+    // document (the 11th never starts): a fresh load of the page per report
+    await page.reload();
+    await page.waitForFunction(() => document.querySelector('#case')?.dataset.loaded);
+    const full = (await apiGet(`/api/reports/${r.id}`)).json.report;
+    const covered = cv.items.filter((i) => full.items.includes(i.id)).map((i) => i.url);
+    assert(covered.length >= 1, `report ${r.id} covers items`);
+    const text = (await downloaded(`#report-${r.id} a.dl-text`)).toString('utf8');
+    eq(text, full.body, `report ${r.id} (${r.kind}): the downloaded text is its body`);
+    // a warning is the reply posted under the post itself: its text names no URL, its CSV row does
+    if (r.kind !== 'warning')
+      for (const u of covered) assert(text.includes(u), `report ${r.id} (${r.kind}) text names ${u}`);
+    else assert(text.includes('警告'), 'the warning text warns');
+    const csv = (await downloaded(`#report-${r.id} a.dl-csv`)).toString('utf8').replace(/^\uFEFF/, '').split('\r\n');
+    assert(csv[0].split(',').includes('URL') && csv[0].split(',').length >= 3, `report ${r.id} CSV header row: ${csv[0]}`);
+    for (const u of covered) assert(csv.slice(1).some((line) => line.includes(u)), `report ${r.id} CSV has a row for ${u}`);
+    const pdf = await downloaded(`#report-${r.id} a.dl-pdf`);
+    eq(pdf.subarray(0, 5).toString('latin1'), '%PDF-', `report ${r.id} PDF`);
+  }
+  const police = cv.reports.find((r) => r.kind === 'police');
+  stamp = await caseStamp();
+  await page.click(`#report-${police.id} button.view`);
+  await caseReloaded(stamp);
+  await page.waitForSelector(`#report-body-${police.id}`);
+  eq(await page.textContent(`#report-body-${police.id}`), (await apiGet(`/api/reports/${police.id}`)).json.report.body, 'report text shown');
+  step(`reports: ${cv.reports.length} drafted (ihc, police, deletion, warning); one of each downloaded as text, CSV and PDF`);
+
+  // ---- a patroller may not approve or take the evidence package: the UI and the API refuse ----
+  eq(await page.isDisabled(`#report-${police.id} button.approve`), true, 'approve disabled for the patroller');
+  eq(await page.isDisabled('#case-package'), true, 'package disabled for the patroller');
+  eq(await page.getAttribute('#case-package', 'href'), null, 'no package link for the patroller');
+  eq((await apiWrite('POST', `/api/reports/${police.id}/approve`)).status, 403, 'approve refused by the API');
+  eq((await apiGet(`/api/cases/${caseA}/package`)).status, 403, 'package refused by the API');
+  eq((await apiGet(`/api/reports/${police.id}`)).json.report.status, 'draft', 'still a draft');
+  step('patroller refused approval and the package (UI disabled, API 403)');
+
+  // ---- moving a case along its transitions ----
+  await openCase(caseC);
+  for (const to of ['dismissed', 'new', 'confirmed']) {
+    stamp = await caseStamp();
+    await page.click(`#case-transitions button[data-status="${to}"]`);
+    await caseReloaded(stamp);
+    eq((await apiGet(`/api/cases/${caseC}`)).json.case.status, to, `case ${caseC} moved to ${to}`);
+    eq(await page.getAttribute('#case-status', 'data-status'), to, `case ${caseC} shows ${to}`);
+  }
+  eq((await apiGet(`/api/cases/${caseC}`)).json.transitions.sort(),
+     (await page.$$eval('#case-transitions button', (bs) => bs.map((b) => b.dataset.status))).sort(), 'the transitions offered');
+  // the case list finds it
+  await page.click('#nav-cases');
+  await page.waitForSelector('#cases-table tbody tr');
+  await page.selectOption('#c-status', 'confirmed');
+  await page.click('#c-apply');
+  const confirmedCases = (await apiGet('/api/cases?status=confirmed')).json.cases.map((c) => c.id);
+  await page.waitForFunction((want) => JSON.stringify([...document.querySelectorAll('#cases-table tbody tr')].map((tr) => Number(tr.dataset.id))) === want,
+    JSON.stringify(confirmedCases));
+  assert(confirmedCases.includes(caseC) && confirmedCases.includes(caseA), 'both cases listed as confirmed');
+  step(`case #${caseC} moved dismissed → new → confirmed; case list filtered`);
 
   // ---- the help overlay ----
   await page.focus('body');
@@ -207,9 +382,29 @@ try {
   await page.waitForSelector('#login-form');
   eq((await apiGet('/api/session')).status, 401, 'the session ended on the server');
 
-  // ---- supervisor: dashboard ----
+  // ---- supervisor: approve, mark sent, the evidence package ----
   await login(supName, supPass);
   assert(await page.isVisible('#nav-dashboard') && await page.isVisible('#nav-audit'), 'supervisor links shown');
+  await openCase(caseA);
+  stamp = await caseStamp();
+  await page.click(`#report-${police.id} button.approve`);
+  await caseReloaded(stamp);
+  await page.waitForSelector(`#report-${police.id}[data-status="approved"]`);
+  stamp = await caseStamp();
+  await page.click(`#report-${police.id} button.mark-sent`);
+  await caseReloaded(stamp);
+  await page.waitForSelector(`#report-${police.id}[data-status="sent"]`);
+  const sentReport = (await apiGet(`/api/reports/${police.id}`)).json.report;
+  eq([sentReport.status, sentReport.approved_by, sentReport.sent_by], ['sent', supName, supName], 'approved and sent by the supervisor');
+  eq(await page.getAttribute(`#report-${police.id} time.sent-at`, 'datetime'), sentReport.sent_at, 'the sent date shown');
+  assert(/^\d{4}-\d\d-\d\d \d\d:\d\d$/.test(await page.textContent(`#report-${police.id} time.sent-at`)), 'a readable date');
+  eq(await page.getAttribute('#case-status', 'data-status'), 'reported', 'the case is reported');
+  assert((await page.$$eval('#removals-table tbody tr', (trs) => trs.length)) === cv.items.length, 'a removal check per reported item');
+  const pkg = await downloaded('#case-package');
+  eq([pkg[0], pkg[1]], [0x1f, 0x8b], 'the evidence package is a gzip file');
+  step(`supervisor approved and sent report #${police.id} (${sentReport.sent_at}); package downloaded`);
+
+  // ---- supervisor: dashboard ----
   await page.click('#nav-dashboard');
   await page.waitForSelector('#stats-table');
   const counts = (await apiGet('/api/stats')).json.counts;
@@ -217,14 +412,46 @@ try {
     ...[...tr.querySelectorAll('td.num')].map((td) => Number(td.textContent))]));
   eq(rows, counts.map((c) => [c.category, c.month, c.found, c.confirmed, c.dismissed]), 'dashboard table = /api/stats');
   const totalConfirmed = counts.reduce((n, c) => n + c.confirmed, 0);
-  eq(totalConfirmed, 2, 'two confirmed (c and bulk) in the stats');
+  eq(totalConfirmed, 5, 'five confirmed (c, bulk, new case, picked case, linked) in the stats');
   const bars = await page.$$eval('#stats-chart rect[data-kind="confirmed"]', (rs) => rs.reduce((n, r) => n + Number(r.dataset.value), 0));
   eq(bars, totalConfirmed, 'chart confirmed bars sum');
   const [download] = await Promise.all([page.waitForEvent('download'), page.click('#stats-csv')]);
   const csv = readFileSync(await download.path(), 'utf8').trim().split(/\r\n/);
   eq(csv[0], 'category,month,found,confirmed,dismissed', 'CSV header');
   eq(csv.slice(1), counts.map((c) => [c.category, c.month, c.found, c.confirmed, c.dismissed].join(',')), 'CSV rows');
-  step(`dashboard: ${counts.length} rows match /api/stats, CSV downloaded`);
+  const out = (await apiGet('/api/stats/outcomes')).json;
+  eq(await page.$$eval('#outcomes-table tbody tr', (trs) => trs.map((tr) => [tr.dataset.category, tr.dataset.month,
+    ...[...tr.querySelectorAll('td.num')].map((td) => Number(td.textContent))])),
+     out.outcomes.map((o) => [o.category, o.month, o.reported, o.removed]), 'outcomes table = /api/stats/outcomes');
+  eq(out.outcomes.reduce((n, o) => n + o.reported, 0), cv.items.length, 'the reported items counted');
+  for (const [id, rows] of [['removal-category', out.removal_by_category], ['removal-host', out.removal_by_host]])
+    eq(await page.$$eval(`#${id}-table tbody tr`, (trs) => trs.map((tr) => [tr.dataset.key,
+      Number(tr.querySelector('td.reported').textContent), Number(tr.querySelector('td.removed').textContent)])),
+       rows.map((r) => [r.key, r.reported, r.removed]), `${id} table = the API`);
+  assert(out.removal_by_host.some((r) => r.key === 'x.com'), 'the organ-sale post\'s host is listed');
+  const outCsv = (await downloaded('#outcomes-csv')).toString('utf8').trim().split(/\r\n/);
+  eq(outCsv, ['category,month,reported,removed', ...out.outcomes.map((o) => [o.category, o.month, o.reported, o.removed].join(','))], 'outcomes CSV');
+  const hostCsv = (await downloaded('#removal-host-csv')).toString('utf8').trim().split(/\r\n/);
+  eq(hostCsv.length, out.removal_by_host.length + 1, 'host CSV rows');
+  eq(await page.$$eval('#outcomes-chart rect[data-kind="reported"]', (rs) => rs.reduce((n, r) => n + Number(r.dataset.value), 0)),
+     cv.items.length, 'outcomes chart reported bars sum');
+  step(`dashboard: ${counts.length} rows match /api/stats; outcomes and removal tables match /api/stats/outcomes; CSVs`);
+
+  // ---- the rule try-out marks a text ----
+  await page.click('#nav-rules');
+  await page.waitForSelector('#packs-table tbody tr');
+  const rulesApi = (await apiGet('/api/rules')).json;
+  eq(await page.$$eval('#rules-table tbody tr', (trs) => trs.length), rulesApi.rules.length, 'every rule listed');
+  const tryText = 'ﾔｻｲ あります、都内手押し即日 LINE: yasai_tokyo';
+  await page.fill('#try-text', tryText);
+  await page.click('#try-submit');
+  await page.waitForSelector('#try-marked mark');
+  const tried = (await apiWrite('POST', '/api/rules/try', { text: tryText })).json;
+  eq(await page.$$eval('#try-marked mark', (els) => els.map((e) => e.textContent)), expectedMarks({ text: tryText, hits: tried.hits }),
+     'try-out marks = the API\'s spans');
+  eq(await page.$$eval('#try-hits tbody tr', (trs) => trs.map((tr) => tr.dataset.rule)), tried.hits.map((x) => x.rule), 'try-out hits');
+  eq(await page.$$eval('#try-indicators-marked mark', (els) => els.map((e) => e.textContent)), ['yasai_tokyo'], 'the LINE ID marked');
+  step(`rule try-out: ${tried.hits.length} rules hit, marks match`);
 
   // ---- supervisor: audit ----
   await page.click('#nav-audit');
@@ -253,6 +480,20 @@ try {
   await page.click('#logout');
   await page.waitForSelector('#login-form');
   step('language switched to English and back; logged out');
+
+  // ---- admin: run a source now ----
+  await login(admName, admPass);
+  await page.click('#nav-sources');
+  await page.waitForSelector('#sources-table tr[data-name="extra-posts"]');
+  await page.click('#sources-table tr[data-name="extra-posts"] button.run-now');
+  await page.waitForSelector('#sources-table tr[data-name="extra-posts"] td.run[data-state="done"]', { timeout: 30000 });
+  const src = (await apiGet('/api/sources')).json.sources.find((x) => x.name === 'extra-posts');
+  eq([src.run.state, src.run.user, src.last_result.fresh, src.last_result.seen], ['done', admName, 0, EXTRA], 'the run as the API has it');
+  eq(await page.textContent('#sources-table tr[data-name="extra-posts"] td.last-result .outcome'), src.last_result.outcome,
+     'the outcome shown');
+  await page.click('#logout');
+  await page.waitForSelector('#login-form');
+  step(`admin ran extra-posts now: ${src.last_result.outcome}`);
 
   eq(errors, [], 'no page errors');
   console.log(`ui_test: ok (${((Date.now() - started) / 1000).toFixed(1)}s)`);

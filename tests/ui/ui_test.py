@@ -1,12 +1,15 @@
 """The review workbench's browser test, end to end: a data directory filled
-by the demo patrol (demo/run.sh over loopback demo sources), a patroller and
-a supervisor added through the CLI, `junkai serve` on a free loopback port
+by the demo patrol (demo/run.sh over loopback demo sources) plus 100
+low-scoring posts imported so the queue runs past its first page of 100, a
+patroller, a supervisor and an admin added through the CLI, a jsonl source
+over those posts (for "run now"), `junkai serve` on a free loopback port
 serving web/, then tests/ui/ui_test.mjs (playwright-core driving Debian's
 chromium) works through the screens. Afterwards the CLI checks the audit
 chain the browser session wrote.
 
 usage: ui_test.py JUNKAI NODE UI_TEST_MJS
 """
+import json
 import os
 import subprocess
 import sys
@@ -19,6 +22,8 @@ import serverlib  # noqa: E402
 
 PATROLLER = ("pat", "patrol-pass-1")
 SUPERVISOR = ("sup", "super-pass-1")
+ADMIN = ("adm", "admin-pass-1")
+EXTRA = 100  # posts beyond the demo's, all scoring below its own
 
 
 def main():
@@ -31,14 +36,28 @@ def main():
                               capture_output=True, timeout=120)
         if demo.returncode != 0:
             raise AssertionError("demo/run.sh failed: %s" % demo.stderr.decode())
-        for (name, pw), role in ((PATROLLER, "patroller"), (SUPERVISOR, "supervisor")):
+        for (name, pw), role in ((PATROLLER, "patroller"), (SUPERVISOR, "supervisor"),
+                                 (ADMIN, "admin")):
             serverlib.run(bin_path, ["user", "add", name, "--role", role, "--data", data],
                           stdin=(pw + "\n").encode())
+        # a queue longer than one page: posts that hit one weak rule
+        # (crime_recruitment.hashtag.job, 0.495), imported, and the same file
+        # as a jsonl source the admin runs now (everything already stored)
+        extra = os.path.join(tmp, "extra.jsonl")
+        with open(extra, "w", encoding="utf-8") as f:
+            for n in range(EXTRA):
+                f.write(json.dumps({"id": "extra-%03d" % n, "platform": "board",
+                                    "url": "https://board.example/t/%d" % n,
+                                    "text": "ホワイト案件 高収入 DMください 募集その%d" % n},
+                                   ensure_ascii=False) + "\n")
+        serverlib.run(bin_path, ["import", "--data", data, extra])
+        serverlib.run(bin_path, ["source", "add", "jsonl", "extra-posts", extra, "--data", data])
         server = serverlib.Server(bin_path, data, ["--web", os.path.join(ROOT, "web")])
         try:
             r = subprocess.run([node, script], cwd=os.path.dirname(script), timeout=120, env=dict(
                 os.environ, JK_URL="http://127.0.0.1:%d/" % server.port,
                 JK_PATROLLER="%s:%s" % PATROLLER, JK_SUPERVISOR="%s:%s" % SUPERVISOR,
+                JK_ADMIN="%s:%s" % ADMIN, JK_EXTRA=str(EXTRA),
                 JK_SCREENSHOT=os.path.join(os.path.dirname(script), "ui_test_failure.png")))
         finally:
             rc = server.stop()

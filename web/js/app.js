@@ -8,6 +8,11 @@ import { queueView } from './queue.js';
 import { dashboardView } from './dashboard.js';
 import { auditView } from './audit.js';
 import { tipView } from './tip.js';
+import { casesView } from './cases.js';
+import { caseView } from './case.js';
+import { itemView } from './item.js';
+import { sourcesView } from './sources.js';
+import { rulesView } from './rules.js';
 
 const ROLES = { patroller: 1, supervisor: 2, admin: 3 };
 
@@ -17,9 +22,12 @@ const app = {
   hasRole(role) {
     return !!this.user && (ROLES[this.user.role] || 0) >= ROLES[role];
   },
-  notify(message, kind = 'info') {
+  // links: [{href, text, id}] shown after the message (e.g. the case a
+  // confirmation went into)
+  notify(message, kind = 'info', links = []) {
     const n = document.getElementById('notice');
     n.textContent = message;
+    for (const l of links) n.append(' ', h('a', { href: l.href, id: l.id, text: l.text }));
     n.className = kind;
     n.hidden = !message;
   },
@@ -59,9 +67,10 @@ function shell() {
   who.hidden = !logged;
   who.textContent = logged ? t('whoami', { name: app.user.name, role: t('role.' + app.user.role) }) : '';
   for (const a of document.querySelectorAll('#nav [data-role]')) a.hidden = !app.hasRole(a.dataset.role);
-  const name = (location.hash.replace(/^#\/?/, '') || 'queue').split('?')[0];
+  const { name } = parseHash();
+  const section = { case: 'cases', item: 'queue' }[name] || name;
   for (const a of document.querySelectorAll('#nav a'))
-    a.classList.toggle('active', a.getAttribute('href') === '#/' + name);
+    a.classList.toggle('active', a.getAttribute('href') === '#/' + section);
 }
 
 function loginView(root) {
@@ -96,7 +105,16 @@ function loginView(root) {
   return {};
 }
 
-const screens = { queue: queueView, dashboard: dashboardView, audit: auditView, tip: tipView };
+const screens = {
+  queue: queueView, dashboard: dashboardView, audit: auditView, tip: tipView,
+  cases: casesView, case: caseView, item: itemView, sources: sourcesView, rules: rulesView,
+};
+
+// "#/case/12" → {name: "case", arg: "12"}
+function parseHash() {
+  const [name, arg] = (location.hash.replace(/^#\/?/, '') || 'queue').split('?')[0].split('/');
+  return { name: name || 'queue', arg };
+}
 
 function route() {
   if (app.view && app.view.close) app.view.close();
@@ -108,9 +126,10 @@ function route() {
     app.view = loginView(root);
     return;
   }
-  const name = (location.hash.replace(/^#\/?/, '') || 'queue').split('?')[0];
+  const { name, arg } = parseHash();
   const screen = screens[name] || screens.queue;
-  app.view = screen(root, app);
+  app.view = screen(root, app, arg);
+  window.scrollTo(0, 0);
 }
 
 async function logout() {
@@ -124,6 +143,8 @@ async function logout() {
   }
   app.user = null;
   app.queueFilters = null; // the next account starts from the plain queue
+  app.queueCase = null;
+  app.caseFilters = null;
   setCsrf(null);
   if (location.hash !== '#/login') location.hash = '#/login'; // hashchange routes
   else route();

@@ -1,88 +1,128 @@
-// dashboard.js — GET /api/stats (supervisor and up) as a table, an inline
-// SVG bar chart per category drawn here (no library) and a CSV download of
-// the table made in the browser (a Blob, nothing sent anywhere).
+// dashboard.js — statistics (supervisor and up): what was found, confirmed
+// and dismissed (GET /api/stats) and what became of it (GET
+// /api/stats/outcomes: reported and removed per category and month, and the
+// median time to removal per category and per site operator's host). Each
+// table has an inline SVG bar chart drawn here (no library) and a CSV
+// download made in the browser (a Blob, nothing sent anywhere).
 import { api } from './api.js';
 import { t, category } from './i18n.js';
 import { h, s } from './dom.js';
+import { csvText, downloadText, fmtHours, refused } from './util.js';
 
 const KINDS = ['found', 'confirmed', 'dismissed'];
+const OUTCOMES = ['reported', 'removed'];
+const MEDIANS = ['median_hours_found', 'median_hours_reported'];
 
 export function csvOf(rows) {
-  const cell = (v) => {
-    const str = String(v ?? '');
-    return /[",\r\n]/.test(str) ? '"' + str.replace(/"/g, '""') + '"' : str;
-  };
-  const lines = [['category', 'month', ...KINDS].join(',')];
-  for (const r of rows) lines.push([r.category, r.month, ...KINDS.map((k) => r[k] ?? 0)].map(cell).join(','));
-  return lines.join('\r\n') + '\r\n';
+  return csvText(['category', 'month', ...KINDS], rows.map((r) => [r.category, r.month, ...KINDS.map((k) => r[k] ?? 0)]));
 }
 
-function chart(rows) {
-  const totals = new Map();
-  for (const r of rows) {
-    const tot = totals.get(r.category) || { found: 0, confirmed: 0, dismissed: 0 };
-    for (const k of KINDS) tot[k] += r[k] || 0;
-    totals.set(r.category, tot);
-  }
-  const cats = [...totals.keys()];
-  const max = Math.max(1, ...[...totals.values()].flatMap((v) => KINDS.map((k) => v[k])));
-  const rowH = 3 * 14 + 12, labelW = 220, barW = 420, W = labelW + barW + 50;
-  const H = Math.max(1, cats.length) * rowH + 30;
-  const svg = s('svg', { id: 'stats-chart', viewBox: `0 0 ${W} ${H}`, width: W, height: H, role: 'img',
-                        'aria-label': t('dash.chart') });
-  cats.forEach((c, i) => {
+// Horizontal bars: one group per entry ({key, label, values: {kind: n}}),
+// one bar per kind, scaled to the largest value.
+function barChart(id, groups, kinds, label, fmt = String) {
+  const max = Math.max(1e-9, ...groups.flatMap((g) => kinds.map((k) => g.values[k] || 0)));
+  const rowH = kinds.length * 14 + 12, labelW = 220, barW = 420, W = labelW + barW + 60;
+  const H = Math.max(1, groups.length) * rowH + 30;
+  const svg = s('svg', { id, class: 'chart', viewBox: `0 0 ${W} ${H}`, width: W, height: H, role: 'img', 'aria-label': label });
+  groups.forEach((g, i) => {
     const y0 = i * rowH + 4;
-    svg.append(s('text', { x: labelW - 8, y: y0 + 24, 'text-anchor': 'end', class: 'label' }, category(c)));
-    KINDS.forEach((k, j) => {
-      const v = totals.get(c)[k];
+    svg.append(s('text', { x: labelW - 8, y: y0 + 6 + kinds.length * 7, 'text-anchor': 'end', class: 'label' }, g.label));
+    kinds.forEach((k, j) => {
+      const raw = g.values[k];
+      const v = typeof raw === 'number' ? raw : 0;
       const w = Math.round((v / max) * barW);
       const y = y0 + j * 14;
       svg.append(s('rect', { x: labelW, y, width: Math.max(w, v ? 1 : 0), height: 12, class: 'bar bar-' + k,
-                             'data-category': c, 'data-kind': k, 'data-value': v },
-        s('title', {}, `${category(c)} ${t('dash.' + k)}: ${v}`)));
-      svg.append(s('text', { x: labelW + w + 4, y: y + 10, class: 'value' }, String(v)));
+                             'data-key': g.key, 'data-category': g.key, 'data-kind': k, 'data-value': typeof raw === 'number' ? raw : '' },
+        s('title', {}, `${g.label} ${t('dash.' + k)}: ${typeof raw === 'number' ? fmt(raw) : '—'}`)));
+      svg.append(s('text', { x: labelW + w + 4, y: y + 10, class: 'value' }, typeof raw === 'number' ? fmt(raw) : '—'));
     });
   });
   const ly = H - 10;
-  KINDS.forEach((k, j) => {
-    svg.append(s('rect', { x: labelW + j * 120, y: ly - 10, width: 12, height: 12, class: 'bar bar-' + k }));
-    svg.append(s('text', { x: labelW + j * 120 + 16, y: ly, class: 'legend' }, t('dash.' + k)));
+  kinds.forEach((k, j) => {
+    svg.append(s('rect', { x: labelW + j * 170, y: ly - 10, width: 12, height: 12, class: 'bar bar-' + k }));
+    svg.append(s('text', { x: labelW + j * 170 + 16, y: ly, class: 'legend' }, t('dash.' + k)));
   });
   return svg;
+}
+
+// Totals per category over the months.
+function perCategory(rows, kinds) {
+  const totals = new Map();
+  for (const r of rows) {
+    const tot = totals.get(r.category) || Object.fromEntries(kinds.map((k) => [k, 0]));
+    for (const k of kinds) tot[k] += r[k] || 0;
+    totals.set(r.category, tot);
+  }
+  return [...totals].map(([key, values]) => ({ key, label: category(key), values }));
+}
+
+function csvButton(id, name, text) {
+  return h('button', { type: 'button', id, class: 'csv', text: t('dash.csv'), onclick: () => downloadText(name, text()) });
+}
+
+function section(id, title, ...children) {
+  return h('section', { id, class: 'dash-section' }, h('h2', { text: title }), ...children);
+}
+
+function monthTable(id, rows, kinds) {
+  return h('table', { id },
+    h('thead', {}, h('tr', {}, h('th', { text: t('dash.category') }), h('th', { text: t('dash.month') }),
+      kinds.map((k) => h('th', { text: t('dash.' + k) })))),
+    h('tbody', {}, rows.map((row) => h('tr', { 'data-category': row.category, 'data-month': row.month },
+      h('td', { text: category(row.category) }), h('td', { text: row.month }),
+      kinds.map((k) => h('td', { class: 'num ' + k, text: String(row[k] ?? 0) }))))));
+}
+
+function removalSection(id, title, rows, keyName, keyLabel) {
+  if (!rows.length) return section(id, title, h('p', { class: 'empty', text: t('dash.no_removals') }));
+  const table = h('table', { id: id + '-table' },
+    h('thead', {}, h('tr', {}, h('th', { text: t(keyName) }), OUTCOMES.map((k) => h('th', { text: t('dash.' + k) })),
+      MEDIANS.map((k) => h('th', { text: t('dash.' + k) })))),
+    h('tbody', {}, rows.map((r) => h('tr', { 'data-key': r.key },
+      h('td', { text: keyLabel(r.key) }),
+      OUTCOMES.map((k) => h('td', { class: 'num ' + k, text: String(r[k] ?? 0) })),
+      MEDIANS.map((k) => h('td', { class: 'num ' + k, 'data-value': r[k] ?? '', text: fmtHours(r[k]) }))))));
+  const csv = () => csvText(['key', ...OUTCOMES, ...MEDIANS], rows.map((r) => [r.key, r.reported, r.removed,
+    ...MEDIANS.map((k) => (typeof r[k] === 'number' ? r[k].toFixed(2) : ''))]));
+  const groups = rows.map((r) => ({ key: r.key, label: keyLabel(r.key), values: { median_hours_found: r.median_hours_found, median_hours_reported: r.median_hours_reported } }));
+  return section(id, title, barChart(id + '-chart', groups, MEDIANS, title, fmtHours),
+    h('div', { class: 'toolbar' }, csvButton(id + '-csv', `junkai-${id}.csv`, csv)), table);
 }
 
 export function dashboardView(root, app) {
   const body = h('div', { id: 'dashboard' });
   root.append(h('h1', { text: t('dash.title') }), body);
   (async () => {
-    let r;
+    let r, o;
     try {
-      r = await api('GET', '/api/stats');
+      [r, o] = await Promise.all([api('GET', '/api/stats'), api('GET', '/api/stats/outcomes')]);
     } catch (e) {
-      body.append(h('p', { class: 'refused', id: 'refused', text: e.status === 403 ? t('refused', { message: e.message }) : e.message }));
+      body.append(refused(e));
       app.fail(e);
       return;
     }
+    // found / confirmed / dismissed
     const rows = r.counts || [];
-    if (!rows.length) {
-      body.append(h('p', { class: 'empty', text: t('dash.empty') }));
-      return;
-    }
-    const table = h('table', { id: 'stats-table' },
-      h('thead', {}, h('tr', {}, h('th', { text: t('dash.category') }), h('th', { text: t('dash.month') }),
-        KINDS.map((k) => h('th', { text: t('dash.' + k) })))),
-      h('tbody', {}, rows.map((row) => h('tr', { 'data-category': row.category, 'data-month': row.month },
-        h('td', { text: category(row.category) }), h('td', { text: row.month }),
-        KINDS.map((k) => h('td', { class: 'num ' + k, text: String(row[k] ?? 0) }))))));
-    const dl = h('button', { type: 'button', id: 'stats-csv', text: t('dash.csv'), onclick: () => {
-      const url = URL.createObjectURL(new Blob([csvOf(rows)], { type: 'text/csv;charset=utf-8' }));
-      const a = h('a', { href: url, download: 'junkai-stats.csv' });
-      document.body.append(a);
-      a.click();
-      a.remove();
-      setTimeout(() => URL.revokeObjectURL(url), 10000);
-    } });
-    body.append(chart(rows), h('div', { class: 'toolbar' }, dl), table);
+    const review = rows.length
+      ? [barChart('stats-chart', perCategory(rows, KINDS), KINDS, t('dash.chart')),
+         h('div', { class: 'toolbar' }, csvButton('stats-csv', 'junkai-stats.csv', () => csvOf(rows))),
+         monthTable('stats-table', rows, KINDS)]
+      : [h('p', { class: 'empty', text: t('dash.empty') })];
+    // reported / removed
+    const outs = o.outcomes || [];
+    const outcome = outs.length
+      ? [barChart('outcomes-chart', perCategory(outs, OUTCOMES), OUTCOMES, t('dash.outcomes')),
+         h('div', { class: 'toolbar' }, csvButton('outcomes-csv', 'junkai-outcomes.csv',
+           () => csvText(['category', 'month', ...OUTCOMES], outs.map((x) => [x.category, x.month, x.reported, x.removed])))),
+         monthTable('outcomes-table', outs, OUTCOMES)]
+      : [h('p', { class: 'empty', id: 'outcomes-empty', text: t('dash.no_outcomes') })];
+    body.append(
+      section('dash-review', t('dash.review'), ...review),
+      section('dash-outcomes', t('dash.outcomes'), ...outcome),
+      removalSection('removal-category', t('dash.by_category'), o.removal_by_category || [], 'dash.category', category),
+      removalSection('removal-host', t('dash.by_host'), o.removal_by_host || [], 'dash.host', (k) => k));
+    body.dataset.loaded = '1';
   })();
   return {};
 }

@@ -1,11 +1,15 @@
 // queue.js — the review queue: items in the API's order with their matched
 // spans marked, reasons and indicators; filters mapped to GET /api/queue's
-// parameters; single and bulk confirm/dismiss (POST /api/decisions); the
+// parameters; pages of 100 (offset); single and bulk confirm/dismiss
+// (POST /api/decisions) with the case a confirmation goes into; the
 // keyboard path j/k/c/d/x.
 import { api, query } from './api.js';
 import { t, category } from './i18n.js';
 import { h } from './dom.js';
-import { renderText } from './highlight.js';
+import { topCategory, itemMeta, itemText, itemWhy } from './itemcard.js';
+import { casePicker, caseMember } from './casepick.js';
+
+export { topCategory };
 
 export const CATEGORIES = [
   'child_porn', 'child_solicitation', 'prostitution', 'obscene', 'drug_ad', 'bank_account_trade',
@@ -14,19 +18,8 @@ export const CATEGORIES = [
 ];
 const PAGE = 100;
 
-// The hit with the highest score names the item's category.
-export function topCategory(item) {
-  let best = null;
-  for (const hit of item.hits || []) if (!best || hit.score > best.score) best = hit;
-  return best ? best.category : null;
-}
-
-function fmtScore(v) {
-  return typeof v === 'number' ? v.toFixed(2) : '';
-}
-
 // Ask for a dismissal reason in the page's dialog; null when cancelled.
-function askReason(what) {
+export function askReason(what) {
   const dlg = document.getElementById('reason-dialog');
   const text = document.getElementById('reason');
   document.getElementById('reason-target').textContent = what;
@@ -63,7 +56,8 @@ function askReason(what) {
 }
 
 export function queueView(root, app) {
-  const f = (app.queueFilters ||= { status: 'pending', category: '', min_score: '', source: '', since: '', until: '' });
+  const f = (app.queueFilters ||= { status: 'pending', category: '', min_score: '', source: '', since: '', until: '', offset: 0 });
+  f.offset ||= 0;
   let items = [];
   let current = 0;
   const selected = new Set();
@@ -93,7 +87,7 @@ export function queueView(root, app) {
     h('label', {}, h('span', { text: t('filter.until') }), until),
     h('button', { type: 'submit', id: 'f-apply', text: t('filter.apply') }),
     h('button', { type: 'button', id: 'f-reset', text: t('filter.reset'), onclick: () => {
-      Object.assign(f, { status: 'pending', category: '', min_score: '', source: '', since: '', until: '' });
+      Object.assign(f, { status: 'pending', category: '', min_score: '', source: '', since: '', until: '', offset: 0 });
       status.value = 'pending';
       cat.value = source.value = minScore.value = since.value = until.value = '';
       load();
@@ -101,13 +95,16 @@ export function queueView(root, app) {
   form.addEventListener('submit', (ev) => {
     ev.preventDefault();
     Object.assign(f, { status: status.value, category: cat.value, min_score: minScore.value,
-                       source: source.value, since: since.value, until: until.value });
+                       source: source.value, since: since.value, until: until.value, offset: 0 });
     load();
   });
 
   const count = h('span', { id: 'queue-count', class: 'count' });
   const selCount = h('span', { id: 'selected-count', class: 'count' });
+  const pick = casePicker('case-pick', app.queueCase);
+  pick.addEventListener('change', () => { app.queueCase = pick.value; });
   const bulk = h('div', { class: 'bulk' }, count, selCount,
+    h('label', { class: 'pick' }, h('span', { text: t('pick.label') }), pick),
     h('button', { type: 'button', id: 'select-all', text: t('bulk.select_all'), onclick: () => {
       const all = selected.size !== items.length;
       selected.clear();
@@ -118,7 +115,17 @@ export function queueView(root, app) {
     h('button', { type: 'button', id: 'bulk-dismiss', text: t('bulk.dismiss'), onclick: () => dismiss(chosen()) }),
     h('span', { class: 'hint', text: t('queue.hint') }));
   const list = h('div', { id: 'queue', class: 'queue', role: 'list' });
-  root.append(h('h1', { text: t('queue.title') }), form, bulk, list);
+  const prev = h('button', { type: 'button', id: 'page-prev', text: t('page.prev'), onclick: () => {
+    f.offset = Math.max(0, f.offset - PAGE);
+    load();
+  } });
+  const next = h('button', { type: 'button', id: 'page-next', text: t('page.next'), onclick: () => {
+    f.offset += PAGE;
+    load();
+  } });
+  const pageInfo = h('span', { id: 'page-info', class: 'count' });
+  const pager = h('nav', { class: 'pager', 'aria-label': t('page.label') }, prev, pageInfo, next);
+  root.append(h('h1', { text: t('queue.title') }), form, bulk, list, pager);
 
   function chosen() {
     return items.filter((it) => selected.has(it.id));
@@ -144,32 +151,12 @@ export function queueView(root, app) {
   }
 
   function itemEl(it, i) {
-    const text = h('p', { class: 'text', lang: 'ja' });
-    renderText(text, it.text, it.hits);
     const box = h('input', { type: 'checkbox', class: 'select', title: t('bulk.select_one'),
                              onchange: (ev) => {
                                if (ev.target.checked) selected.add(it.id);
                                else selected.delete(it.id);
                                paintSelection();
                              } });
-    const meta = h('div', { class: 'meta' }, box,
-      h('span', { class: 'score', title: t('item.score'), text: fmtScore(it.score) }),
-      h('span', { class: 'status status-' + it.status, text: t('status.' + it.status) }),
-      h('span', { class: 'platform', text: it.platform }),
-      it.author ? h('span', { class: 'author', text: it.author }) : null,
-      h('time', { class: 'posted', text: it.posted_at || t('item.no_time') }),
-      it.url ? h('a', { class: 'url', href: it.url, target: '_blank', rel: 'noopener noreferrer', text: it.url }) : null,
-      h('span', { class: 'id', text: '#' + it.id }));
-    const reasons = h('ul', { class: 'reasons' },
-      (it.hits || []).map((hit) => h('li', {},
-        h('code', { class: 'rule', text: hit.rule }), ' ',
-        h('span', { class: 'cat', text: category(hit.category) }), ' ',
-        h('span', { class: 'hit-score', text: fmtScore(hit.score) }))));
-    const inds = (it.indicators || []).length
-      ? h('ul', { class: 'indicators' }, it.indicators.map((ind) => h('li', {},
-        h('span', { class: 'ind-type', text: t('ind.' + ind.type) === 'ind.' + ind.type ? ind.type : t('ind.' + ind.type) }), ' ',
-        h('code', { text: ind.value }))))
-      : null;
     const actions = h('div', { class: 'actions' },
       h('button', { type: 'button', class: 'confirm', text: t('item.confirm', { category: category(topCategory(it) || '') }),
                     onclick: () => { current = i; confirm([it]); } }),
@@ -177,7 +164,7 @@ export function queueView(root, app) {
                     onclick: () => { current = i; dismiss([it]); } }));
     const el = h('article', { class: 'item', role: 'listitem', id: 'item-' + it.id, 'data-id': String(it.id),
                               'data-category': topCategory(it) || '' },
-      meta, text, h('div', { class: 'why' }, reasons, inds), actions);
+      itemMeta(it, box), itemText(it), itemWhy(it), actions);
     el.addEventListener('click', (ev) => {
       if (ev.target.closest('button, a, input')) return;
       current = i;
@@ -192,14 +179,24 @@ export function queueView(root, app) {
     items.forEach((it, i) => list.append(itemEl(it, i)));
     for (const id of [...selected]) if (!items.some((it) => it.id === id)) selected.delete(id);
     current = Math.max(0, Math.min(current, items.length - 1));
-    count.textContent = t('queue.count', { n: items.length });
+    count.textContent = items.length
+      ? t('queue.range', { from: f.offset + 1, to: f.offset + items.length })
+      : t('queue.count', { n: 0 });
+    pageInfo.textContent = t('page.info', { n: Math.floor(f.offset / PAGE) + 1 });
+    prev.disabled = f.offset === 0;
+    next.disabled = items.length < PAGE; // a short page is the last one
     paintSelection();
     paintCurrent(false);
   }
 
   async function load() {
     try {
-      const r = await api('GET', '/api/queue' + query({ ...f, status: f.status === 'pending' ? '' : f.status, limit: PAGE }));
+      let r = await api('GET', '/api/queue' + query({ ...f, status: f.status === 'pending' ? '' : f.status, limit: PAGE }));
+      // the last page emptied by decisions: show the one before it
+      while (!(r.items || []).length && f.offset > 0) {
+        f.offset = Math.max(0, f.offset - PAGE);
+        r = await api('GET', '/api/queue' + query({ ...f, status: f.status === 'pending' ? '' : f.status, limit: PAGE }));
+      }
       items = r.items || [];
       render();
       list.dataset.loaded = String(Date.now());
@@ -218,15 +215,14 @@ export function queueView(root, app) {
     }
   }
 
-  async function decide(body, n) {
-    if (busy) return false;
+  async function decide(body) {
+    if (busy) return null;
     busy = true;
     try {
-      await api('POST', '/api/decisions', body);
-      return true;
+      return await api('POST', '/api/decisions', body);
     } catch (e) {
       app.fail(e);
-      return false;
+      return null;
     } finally {
       busy = false;
     }
@@ -245,13 +241,20 @@ export function queueView(root, app) {
       groups.get(c).push(it.id);
     }
     let done = 0;
+    const cases = [];
     for (const [c, ids] of groups) {
-      const body = { decision: 'confirm', items: ids };
+      const body = { decision: 'confirm', items: ids, case: caseMember(pick.value) };
       if (c) body.category = c;
-      if (!(await decide(body))) break;
+      const r = await decide(body);
+      if (!r) break;
       done += ids.length;
+      if (r.case && !cases.includes(r.case)) cases.push(r.case);
     }
-    if (done) app.notify(t('decided.confirm', { n: done }), 'ok');
+    if (done && cases.length)
+      app.notify(t('decided.confirm_case', { n: done, cases: cases.map((id) => '#' + id).join(', ') }), 'ok',
+                 cases.map((id) => ({ href: '#/case/' + id, text: t('decided.open_case', { id }), id: 'notice-case-' + id })));
+    else if (done) app.notify(t('decided.confirm', { n: done }), 'ok');
+    if (cases.length) pick.refresh();
     for (const it of list_) selected.delete(it.id);
     await load();
   }

@@ -21,8 +21,10 @@ static const char serve_usage[] =
     "Serve the review workbench (JSON API under /api/, the web UI's files\n"
     "elsewhere) over the store in DIR. Listens on 127.0.0.1:8080 unless told\n"
     "otherwise (port 0 picks a free one; the address is printed). Accounts are\n"
-    "made with 'junkai user add'. Stops cleanly on SIGINT or SIGTERM. The shipped\n"
-    "rules ($JUNKAI_RULES_DIR) scan tips entered through POST /api/tips.\n"
+    "made with 'junkai user add'. Stops cleanly on SIGINT or SIGTERM. The rule\n"
+    "packs patrols use (junkai.yaml rules:, else the shipped ones or\n"
+    "$JUNKAI_RULES_DIR) scan tips entered through POST /api/tips and the rule\n"
+    "try-out.\n"
     "\n"
     "  --web DIR          the UI's static files (default: the repository's web/)\n"
     "  --threads N        worker threads (default 4)\n"
@@ -136,11 +138,13 @@ int cmd_serve(int argc, char **argv)
     sigaddset(&stop, SIGTERM);
     pthread_sigmask(SIG_BLOCK, &stop, NULL);
 
-    /* the shipped rules scan tips entered through the API; without them
-     * the server still serves and tips are stored unscanned */
+    /* the packs patrols use scan tips entered through the API and the rule
+     * try-out, so both answer as a patrol would; without rules the server
+     * still serves and tips are stored unscanned */
     jk_engine eng;
     memset(&eng, 0, sizeof eng);
-    if (jk_engine_load(&eng, NULL, 0) == 0 && jk_ruleset_rule_count(eng.rules) > 0 &&
+    if (jk_engine_load(&eng, conf.rules, conf.rule_count) == 0 &&
+        jk_ruleset_rule_count(eng.rules) > 0 &&
         jk_engine_compile(&eng) == 0) {
         cfg.scanner = eng.scanner;
         cfg.rules = eng.rules;

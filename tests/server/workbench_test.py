@@ -31,7 +31,7 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from serverlib import Client, DataDir, Server, run  # noqa: E402
+from serverlib import ROOT, Client, DataDir, Server, run  # noqa: E402
 
 BIN = None
 PW = {"root": "root-password-1", "sup": "sup-password-22", "pat": "pat-password-333"}
@@ -310,6 +310,31 @@ class Workbench(unittest.TestCase):
                 r = c.request("POST", "/api/rules/try", {"text": "手押し"})
                 self.assertEqual(r.status, 503, r.raw)
                 self.assertIn("no rules", r.json["error"])
+            finally:
+                self.assertEqual(s2.stop(), 0)
+
+    def test_rules_from_junkai_yaml(self):
+        # the server scans with the packs junkai.yaml names, as patrols do
+        import shutil
+        import tempfile
+        with tempfile.TemporaryDirectory() as tmp:
+            data = os.path.join(tmp, "data")
+            shutil.copytree(self.data.path, data)
+            pack = os.path.join(ROOT, "rules", "drugs.yaml")
+            with open(os.path.join(data, "junkai.yaml"), "a", encoding="utf-8") as f:
+                f.write("\nrules: [%s]\n" % json.dumps(pack))
+            with open(os.path.join(data, "junkai.yaml"), encoding="utf-8") as f:
+                text = f.read().replace("rules: []\n", "", 1)
+            with open(os.path.join(data, "junkai.yaml"), "w", encoding="utf-8") as f:
+                f.write(text)
+            s2 = Server(BIN, data)
+            try:
+                c = Client(s2.port)
+                c.login("pat", PW["pat"])
+                r = c.request("GET", "/api/rules")
+                self.assertEqual([p["file"] for p in r.json["packs"]], ["drugs.yaml"], r.raw)
+                cats = {x["category"] for x in r.json["rules"]}
+                self.assertEqual(cats, {"drug_ad"})
             finally:
                 self.assertEqual(s2.stop(), 0)
 

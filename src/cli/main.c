@@ -25,6 +25,7 @@ static const jk_command commands[] = {
     {"serve", cmd_serve, "serve the review workbench (JSON API and web UI) on loopback"},
     {"user", cmd_user, "add, list and disable the workbench's accounts"},
     {"verify", cmd_verify, "check the audit log's hash chain and every evidence file"},
+    {"capture", cmd_capture, "keep a page as evidence: full-page screenshot, DOM and MHTML"},
 };
 
 static void usage(FILE *to)

@@ -138,8 +138,9 @@ static int capture_url(jk_store *st, const char *dir, const jk_capture_options *
     if (json) {
         json_t *refused = json_array();
         for (size_t i = 0; i < r.refused_count; i++)
-            json_array_append_new(refused, json_pack("{s:s, s:s}", "url", r.refused[i].url,
-                                                     "reason", r.refused[i].reason));
+            if (r.refused[i].denied)
+                json_array_append_new(refused, json_pack("{s:s, s:s}", "url", r.refused[i].url,
+                                                         "reason", r.refused[i].reason));
         json_t *out = json_pack(
             "{s:s, s:s?, s:s?, s:s, s:b, s:b, s:{s:i, s:i}, s:{s:i, s:i}, s:I, s:o, s:o}", "url",
             r.url, "final_url", r.final_url, "title", r.title, "captured_at", captured,
@@ -165,7 +166,8 @@ static int capture_url(jk_store *st, const char *dir, const jk_capture_options *
         if (r.refused_total) {
             printf("  refused %ld request%s:\n", r.refused_total, r.refused_total == 1 ? "" : "s");
             for (size_t i = 0; i < r.refused_count; i++)
-                printf("    %s: %s\n", r.refused[i].url, r.refused[i].reason);
+                if (r.refused[i].denied)
+                    printf("    %s: %s\n", r.refused[i].url, r.refused[i].reason);
         }
     }
     jk_capture_saved_release(&saved);

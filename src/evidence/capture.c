@@ -142,14 +142,14 @@ static int url_host(const char *url, char *host, size_t size, jk_error *err)
  * too; this gives the clearer message). */
 static int precheck_host(const char *url, const char *host, bool allow_private, jk_error *err)
 {
-    if (allow_private)
-        return JK_OK;
     struct addrinfo hints, *res = NULL;
     memset(&hints, 0, sizeof hints);
     hints.ai_family = AF_UNSPEC;
     hints.ai_socktype = SOCK_STREAM;
-    if (getaddrinfo(host, NULL, &hints, &res) != 0)
-        return JK_OK; /* the browser reports an unknown host in its own words */
+    int gai = getaddrinfo(host, NULL, &hints, &res);
+    if (gai != 0) /* no browser is started for a page that cannot be */
+        return jk_error_set(err, JK_ENET, "%s: cannot resolve %s: %s", url, host,
+                            gai_strerror(gai));
     char first[INET6_ADDRSTRLEN] = "";
     bool any_public = false;
     for (struct addrinfo *ai = res; ai; ai = ai->ai_next) {
@@ -165,7 +165,7 @@ static int precheck_host(const char *url, const char *host, bool allow_private, 
             any_public = true;
     }
     freeaddrinfo(res);
-    if (any_public)
+    if (any_public || allow_private)
         return JK_OK;
     return jk_error_set(err, JK_EDENIED,
                         "%s: refused: %s resolves to %s, an internal address; capture it with "
@@ -515,6 +515,7 @@ static void take_refusals(jk_proxy *proxy, jk_capture_result *r)
     jk_proxy_refusals_free(r->refused, r->refused_count);
     r->refused_count = jk_proxy_refusals(proxy, &r->refused);
     r->refused_total = jk_proxy_refused_count(proxy);
+    r->failed_total = jk_proxy_failed_count(proxy);
     r->requests = jk_proxy_request_count(proxy);
 }
 
@@ -606,8 +607,11 @@ static int drive(const jk_capture_options *o, jk_cdp *c, jk_proxy *proxy, const 
     const char *nav_error = json_string_value(json_object_get(res, "errorText"));
     if (nav_error && *nav_error) {
         const jk_proxy_refusal *why = refusal_for(r, NULL, host);
-        if (why)
+        if (why && why->denied)
             rc = jk_error_set(err, JK_EDENIED, "%s: refused: %s (%s)", url, why->reason, nav_error);
+        else if (why)
+            rc = jk_error_set(err, JK_ENET, "%s: the page could not be loaded: %s (%s)", url,
+                              why->reason, nav_error);
         else
             rc = jk_error_set(err, JK_ENET, "%s: the page could not be loaded: %s", url, nav_error);
         json_decref(res);
@@ -661,6 +665,9 @@ static int drive(const jk_capture_options *o, jk_cdp *c, jk_proxy *proxy, const 
      * proxy's refusal page is no evidence of anything */
     take_refusals(proxy, r);
     const jk_proxy_refusal *why = refusal_for(r, r->final_url, NULL);
+    if (why && !why->denied)
+        return jk_error_set(err, JK_ENET, "%s: the page could not be loaded: %s: %s", url, why->url,
+                            why->reason);
     if (why)
         return jk_error_set(err, JK_EDENIED, "%s: refused: %s went to %s: %s", url, url, why->url,
                             why->reason);
@@ -821,10 +828,11 @@ static char *manifest_json(const jk_capture_result *r, const jk_capture_record *
     char started[32], captured[32];
     jk_warc_date(r->started_unix_ms, started);
     jk_warc_date(r->captured_unix_ms, captured);
-    json_t *refused = json_array();
+    json_t *refused = json_array(), *unreachable = json_array();
     for (size_t i = 0; i < r->refused_count; i++)
-        json_array_append_new(refused, json_pack("{s:s, s:s}", "url", r->refused[i].url, "reason",
-                                                 r->refused[i].reason));
+        json_array_append_new(
+            r->refused[i].denied ? refused : unreachable,
+            json_pack("{s:s, s:s}", "url", r->refused[i].url, "reason", r->refused[i].reason));
     json_t *files = json_object();
     for (int i = 0; i < JK_CAPTURE_MANIFEST; i++)
         json_object_set_new(files, capture_kinds[i],
@@ -844,8 +852,12 @@ static char *manifest_json(const jk_capture_result *r, const jk_capture_record *
         "height", (int)r->png_height, "truncated", r->truncated, "browser", str_or_null(r->browser),
         "user_agent", str_or_null(r->user_agent), "requests", (json_int_t)r->requests,
         "refused_total", (json_int_t)r->refused_total, "refused", refused, "files", files);
-    if (!m)
+    if (!m) {
+        json_decref(unreachable);
         return NULL;
+    }
+    json_object_set_new(m, "unreachable", unreachable);
+    json_object_set_new(m, "unreachable_total", json_integer(r->failed_total));
     char *text = json_dumps(m, JSON_INDENT(2) | JSON_SORT_KEYS);
     json_decref(m);
     return text;

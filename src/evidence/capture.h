@@ -83,8 +83,9 @@ typedef struct jk_capture_result {
     long timeout_ms;
     bool allow_private;
     long requests;             /* requests the proxy saw */
-    long refused_total;        /* … and refused */
-    jk_proxy_refusal *refused; /* the first JK_PROXY_REFUSALS_KEPT */
+    long refused_total;        /* … refused by policy */
+    long failed_total;         /* … that could not be resolved or reached */
+    jk_proxy_refusal *refused; /* the first JK_PROXY_REFUSALS_KEPT of both */
     size_t refused_count;
 } jk_capture_result;
 

@@ -58,7 +58,7 @@ struct jk_proxy {
     conn_slot *slots;
     unsigned slot_count;
     pthread_mutex_t lock; /* the counters and the refusal list */
-    long requests, refused;
+    long requests, refused, failed;
     jk_proxy_refusal *refusals;
     size_t refusal_count, refusal_cap;
 };
@@ -342,18 +342,25 @@ static int send_all(jk_proxy *p, int fd, const char *data, size_t len, long long
     return 0;
 }
 
-static void refuse(jk_proxy *p, const char *url, const char *reason)
+static void refuse(jk_proxy *p, const char *url, const char *reason, bool denied)
 {
     pthread_mutex_lock(&p->lock);
-    p->refused++;
+    if (denied)
+        p->refused++;
+    else
+        p->failed++;
     if (p->refusal_count < JK_PROXY_REFUSALS_KEPT) {
         jk_grow((void **)&p->refusals, &p->refusal_cap, p->refusal_count + 1, sizeof *p->refusals);
         p->refusals[p->refusal_count].url = jk_strdup(url);
         p->refusals[p->refusal_count].reason = jk_strdup(reason);
+        p->refusals[p->refusal_count].denied = denied;
         p->refusal_count++;
     }
     pthread_mutex_unlock(&p->lock);
-    proxy_log(p, "refused %s: %s", url, reason);
+    /* network failures are the page's own business (and the browser's
+     * background requests on a closed network): only refusals are logged */
+    if (denied)
+        proxy_log(p, "refused %s: %s", url, reason);
 }
 
 static bool private_allowed(jk_proxy *p, const char *host)
@@ -522,13 +529,11 @@ static void serve_connection(jk_proxy *p, int fd)
     char reason[600] = "";
     int up = open_upstream(p, &h, &denied, reason, sizeof reason);
     if (up < 0) {
-        if (denied) {
-            refuse(p, h.url, reason);
+        refuse(p, h.url, reason, denied);
+        if (denied)
             reply_status(p, fd, 403, "Forbidden", reason);
-        } else {
-            proxy_log(p, "%s: %s", h.url, reason);
+        else
             reply_status(p, fd, 502, "Bad Gateway", reason);
-        }
         goto done;
     }
     if (h.connect) {
@@ -705,6 +710,14 @@ long jk_proxy_refused_count(jk_proxy *p)
     return n;
 }
 
+long jk_proxy_failed_count(jk_proxy *p)
+{
+    pthread_mutex_lock(&p->lock);
+    long n = p->failed;
+    pthread_mutex_unlock(&p->lock);
+    return n;
+}
+
 size_t jk_proxy_refusals(jk_proxy *p, jk_proxy_refusal **out)
 {
     pthread_mutex_lock(&p->lock);
@@ -713,6 +726,7 @@ size_t jk_proxy_refusals(jk_proxy *p, jk_proxy_refusal **out)
     for (size_t i = 0; i < n; i++) {
         (*out)[i].url = jk_strdup(p->refusals[i].url);
         (*out)[i].reason = jk_strdup(p->refusals[i].reason);
+        (*out)[i].denied = p->refusals[i].denied;
     }
     pthread_mutex_unlock(&p->lock);
     return n;

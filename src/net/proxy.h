@@ -52,16 +52,20 @@ unsigned jk_proxy_port(const jk_proxy *p);
 /* Stop accepting, end every connection, join every thread; NULL ok. */
 void jk_proxy_stop(jk_proxy *p);
 
+/* A request the proxy did not carry: refused by policy (denied), or its
+ * destination could not be resolved or reached. */
 typedef struct jk_proxy_refusal {
     char *url;    /* http://host:port/path, or https://host:port for CONNECT */
     char *reason; /* "10.0.0.1 is an internal address", … */
+    bool denied;  /* by policy; false: the network failed */
 } jk_proxy_refusal;
 
-/* Requests seen and refused so far (thread-safe). */
+/* Requests seen, refused by policy, and failed (thread-safe). */
 long jk_proxy_request_count(jk_proxy *p);
 long jk_proxy_refused_count(jk_proxy *p);
-/* Copies of the kept refusals, oldest first (*out malloc'd; free with
- * jk_proxy_refusals_free). */
+long jk_proxy_failed_count(jk_proxy *p);
+/* Copies of the kept refusals and failures, oldest first (*out malloc'd;
+ * free with jk_proxy_refusals_free). */
 size_t jk_proxy_refusals(jk_proxy *p, jk_proxy_refusal **out);
 void jk_proxy_refusals_free(jk_proxy_refusal *list, size_t count);
 

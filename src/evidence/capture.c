@@ -242,19 +242,20 @@ static void browser_end(browser *b)
     }
 }
 
-/* An environment for the browser: ours, with HOME and the XDG
+/* An environment for the browser: ours, with HOME, TMPDIR and the XDG
  * directories in the temporary directory, so nothing of the user's
- * profile is read or written. */
+ * profile is read or written and the browser's own temporary files
+ * (shared memory files with --disable-dev-shm-usage) go when it does. */
 static char **browser_env(const char *tmp)
 {
     size_t n = 0;
     while (environ && environ[n])
         n++;
-    char **env = jk_calloc(n + 4, sizeof *env);
+    char **env = jk_calloc(n + 5, sizeof *env);
     size_t k = 0;
     for (size_t i = 0; i < n; i++)
         if (strncmp(environ[i], "HOME=", 5) != 0 && strncmp(environ[i], "XDG_CONFIG_HOME=", 16) &&
-            strncmp(environ[i], "XDG_CACHE_HOME=", 15) != 0)
+            strncmp(environ[i], "XDG_CACHE_HOME=", 15) != 0 && strncmp(environ[i], "TMPDIR=", 7))
             env[k++] = jk_strdup(environ[i]);
     jk_buf b;
     jk_buf_init(&b, 0);
@@ -265,6 +266,9 @@ static char **browser_env(const char *tmp)
     env[k++] = b.data;
     jk_buf_init(&b, 0);
     jk_buf_printf(&b, "XDG_CACHE_HOME=%s/cache", tmp);
+    env[k++] = b.data;
+    jk_buf_init(&b, 0);
+    jk_buf_printf(&b, "TMPDIR=%s", tmp);
     env[k++] = b.data;
     return env;
 }

@@ -87,7 +87,8 @@ static void proxy_log(jk_proxy *p, const char *fmt, ...)
 
 static bool is_tchar(unsigned char c)
 {
-    return isalnum(c) || strchr("!#$%&'*+-.^_`|~", c) != NULL;
+    /* c != 0: strchr finds the terminating NUL of its own string */
+    return isalnum(c) || (c && strchr("!#$%&'*+-.^_`|~", c) != NULL);
 }
 
 /* host[:port] or [v6][:port] into head->host / head->port. */
@@ -186,6 +187,8 @@ int jk_proxy_parse_head(const char *data, size_t len, jk_proxy_head *head, jk_er
         return jk_error_set(err, JK_ENOTFOUND, "proxy: request head incomplete");
     }
     head->head_len = head_len;
+    if (memchr(data, '\0', head_len))
+        return jk_error_set(err, JK_EPARSE, "proxy: NUL byte in the request head");
 
     /* METHOD SP target SP HTTP/1.x */
     const char *line = data;
@@ -263,7 +266,8 @@ int jk_proxy_rewrite_head(const char *data, const jk_proxy_head *head, jk_buf *o
     if (head->connect)
         return jk_error_set(err, JK_EINVAL, "proxy: a CONNECT head is not rewritten");
     /* the path: what follows the authority in the absolute target */
-    const char *target = strchr(data, ' ') + 1;
+    /* parsed already: one space after the method, the target has none */
+    const char *target = data + strlen(head->method) + 1;
     const char *auth = target + 7;
     size_t target_len = strcspn(target, " ");
     size_t auth_len = strcspn(auth, "/?# ");
@@ -284,8 +288,8 @@ int jk_proxy_rewrite_head(const char *data, const jk_proxy_head *head, jk_buf *o
         if (n == 0)
             break;
         size_t name_len = (size_t)((const char *)memchr(p, ':', n) - p);
-        bool drop = header_is(p, name_len, "Proxy-Connection") ||
-                    header_is(p, name_len, "Proxy-Authorization") ||
+        /* every Proxy-* header was meant for this proxy, not the server */
+        bool drop = (name_len >= 6 && strncasecmp(p, "Proxy-", 6) == 0) ||
                     header_is(p, name_len, "Connection") || header_is(p, name_len, "Keep-Alive");
         if (!drop) {
             rc = jk_buf_append(out, p, n);

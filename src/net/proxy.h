@@ -88,7 +88,7 @@ int jk_proxy_parse_head(const char *data, size_t len, jk_proxy_head *head, jk_er
 
 /* The request to send upstream for a plain HTTP head: the origin-form
  * request line, the headers without Proxy-* / Connection / Keep-Alive,
- * and "Connection: close". */
+ * and "Connection: close" (every Proxy-* header is dropped). */
 int jk_proxy_rewrite_head(const char *data, const jk_proxy_head *head, jk_buf *out, jk_error *err);
 
 #endif

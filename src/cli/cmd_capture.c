@@ -101,12 +101,20 @@ static void print_saved_text(const jk_capture_saved *s, const char *dir)
                (long long)s->id[i], s->sha256[i], dir, s->path[i], (long long)s->size[i]);
 }
 
+static int item_seen(void *ctx, const jk_item_row *row)
+{
+    (void)row;
+    *(bool *)ctx = true;
+    return 0;
+}
+
 static int capture_url(jk_store *st, const char *dir, const jk_capture_options *o, int64_t item_id,
                        const char *user, bool json)
 {
     jk_error err;
     if (item_id) {
-        int rc = jk_store_item_get(st, item_id, NULL, NULL, false, NULL, NULL, &err);
+        bool seen = false;
+        int rc = jk_store_item_get(st, item_id, NULL, NULL, false, item_seen, &seen, &err);
         if (rc) {
             jk_cli_error("%s: --item %lld: %s", o->url, (long long)item_id, err.message);
             return JK_EXIT_ERROR;

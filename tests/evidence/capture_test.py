@@ -305,6 +305,35 @@ class CaptureTest(unittest.TestCase):
         self.assertFalse(manifest["load_complete"])
         self.assert_clean()
 
+    def test_6_item(self):
+        """--item links the files to an item; an unknown item is an error
+        naming the URL before any browser starts."""
+        posts = os.path.join(self.tmp.name, "one.jsonl")
+        with open(posts, "w") as f:
+            f.write(json.dumps({"id": "p1", "platform": "web", "text": "a post",
+                                "url": self.pages.url("/tall")}) + "\n")
+        rc, out, err, _ = junkai(["import", "--data", self.data, posts])
+        self.assertEqual(rc, 0, err)
+        item, = self.db().execute("SELECT id FROM items WHERE external_id = 'p1'").fetchone()
+        rc, out, err, took = self.capture("/tall", "--allow-private", "--item", "999999")
+        self.assertEqual(rc, 2)
+        self.assertIn(self.pages.url("/tall"), err)
+        self.assertIn("999999", err)
+        rc, out, err, _ = self.capture("/tall", "--allow-private", "--item", str(item))
+        self.assertEqual(rc, 0, err)
+        res = json.loads(out)
+        self.assertEqual(res["item"], item)
+        linked = {k for k, in self.db().execute(
+            "SELECT e.kind FROM item_evidence ie JOIN evidence e ON e.id = ie.evidence_id"
+            " WHERE ie.item_id = ?", (item,))}
+        self.assertEqual(linked, {"screenshot", "dom", "mhtml", "capture"})
+        manifest = json.loads(read(os.path.join(self.data, res["files"]["capture"]["path"])))
+        self.assertEqual(manifest["item"], item)
+        target, = self.db().execute("SELECT target FROM audit WHERE action = 'evidence.capture'"
+                                    " ORDER BY id DESC LIMIT 1").fetchone()
+        self.assertEqual(target, "item:%d" % item)
+        self.assert_clean()
+
     def test_5_verify(self):
         rc, out, err, _ = junkai(["verify", "--data", self.data])
         self.assertEqual(rc, 0, out + err)

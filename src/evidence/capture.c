@@ -26,6 +26,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -345,10 +346,16 @@ static int browser_start(browser *b, const char *exe, int width, int height, uns
     long max_fd = sysconf(_SC_OPEN_MAX);
     if (max_fd < 0 || max_fd > 65536)
         max_fd = 65536;
+    pid_t parent = getpid();
     pid_t pid = logfd >= 0 && nullfd >= 0 ? fork() : -1;
     if (pid == 0) {
         /* the child: only async-signal-safe calls until exec */
         setpgid(0, 0);
+        /* if junkai itself is killed (SIGKILL: no cleanup runs), the
+         * browser goes with it; its helpers follow when the pipe closes */
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
+        if (getppid() != parent)
+            _exit(125);
         sigset_t none;
         sigemptyset(&none);
         sigprocmask(SIG_SETMASK, &none, NULL);

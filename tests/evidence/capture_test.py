@@ -84,6 +84,12 @@ class Pages:
                             ".textContent=['RENDERED','BY','SCRIPT'].join('-')+'-'+(6*7);"
                             "</script></body></html>").encode()
                     self.send(200, body)
+                elif path == "/sized":
+                    h = int(self.path.split("h=")[1])
+                    body = ("<html><body style='margin:0'><div style='height:%dpx;"
+                            "background:linear-gradient(#fff,#000)'>sized</div></body></html>"
+                            % h).encode()
+                    self.send(200, body)
                 elif path == "/red.png":
                     self.send(200, tiny_png(), "image/png")
                 elif path == "/mixed":
@@ -332,6 +338,22 @@ class CaptureTest(unittest.TestCase):
         target, = self.db().execute("SELECT target FROM audit WHERE action = 'evidence.capture'"
                                     " ORDER BY id DESC LIMIT 1").fetchone()
         self.assertEqual(target, "item:%d" % item)
+        self.assert_clean()
+
+    def test_7_page_limit(self):
+        """A page of JK_CAPTURE_PAGE_MAX px is shot whole; one pixel more is
+        cut there and marked truncated."""
+        for h, truncated in ((16384, False), (16385, True)):
+            rc, out, err, _ = self.capture("/sized?h=%d" % h, "--allow-private")
+            self.assertEqual(rc, 0, err)
+            res = json.loads(out)
+            self.assertEqual(res["screenshot"], {"width": 1280, "height": 16384})
+            self.assertEqual(res["truncated"], truncated)
+            png = read(os.path.join(self.data, res["files"]["screenshot"]["path"]), "rb")
+            self.assertEqual(struct.unpack(">II", png[16:24]), (1280, 16384))
+            manifest = json.loads(read(os.path.join(self.data, res["files"]["capture"]["path"])))
+            self.assertEqual(manifest["page"]["height"], h)
+            self.assertEqual(manifest["truncated"], truncated)
         self.assert_clean()
 
     def test_5_verify(self):

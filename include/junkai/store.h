@@ -397,12 +397,15 @@ int jk_store_audit_verify(jk_store *st, long *checked, int64_t *bad_id, jk_error
 typedef struct jk_evidence_in {
     const char *sha256; /* hex SHA-256 of the file (required) */
     const char *path;   /* relative to the data directory (required) */
-    const char *kind;   /* "http": one fetch as WARC (required) */
+    const char *kind;   /* "http": one fetch as WARC; "screenshot", "dom", "mhtml",
+                           "capture": a page capture (required) */
     const char *url;
     int64_t item_id;   /* evidence about one item; 0 = none */
     int64_t run_id;    /* 0 = none */
     int64_t source_id; /* 0 = none */
     int64_t size;      /* bytes */
+    const char *captured_at; /* UTC with milliseconds, when it was taken; NULL */
+    const char *operator_;   /* who took it (account, cli:login, contact); NULL */
 } jk_evidence_in;
 
 /* Record an evidence file; *id is its row (the existing one when a file

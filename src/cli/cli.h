@@ -42,6 +42,7 @@ int cmd_user(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
 int cmd_case(int argc, char **argv);
 int cmd_recheck(int argc, char **argv);
+int cmd_capture(int argc, char **argv);
 
 /* The data directory: the option if given, else $JUNKAI_DATA, else
  * ./junkai-data. */

@@ -21,8 +21,10 @@
 
 #include "alloc.h"
 #include "audit_head.h"
+#include "capture.h"
 #include "cli.h"
 #include "package.h"
+#include "evidence.h"
 #include "warc.h"
 
 static const char verify_usage[] =
@@ -35,8 +37,9 @@ static const char verify_usage[] =
     "given). The audit log: its hash chain from the first entry, and that the\n"
     "entry DATA/audit.head names is still there unchanged (else entries were\n"
     "cut off its end). Evidence: every recorded file exists, is read-only,\n"
-    "hashes to the recorded SHA-256 (which its name carries too), and every\n"
-    "WARC record in it parses with valid block and payload digests. Files\n"
+    "hashes to the recorded SHA-256 (which its name carries too, with the\n"
+    "suffix of its kind), every WARC record in a fetch's file parses with valid\n"
+    "block and payload digests, and a screenshot is a PNG. Files\n"
     "under evidence/sha256/ that no row records are warnings.\n"
     "\n"
     "The first entry or file that does not match is named; all are counted.\n"
@@ -269,6 +272,22 @@ static void check_records(verify *v, const char *full, const char *rel)
     jk_warc_reader_free(r);
 }
 
+/* A screenshot is a PNG (its SHA-256 already matched: this names a file
+ * that was wrong when it was written). */
+static void check_png(verify *v, const char *full, const char *rel)
+{
+    unsigned char head[33];
+    FILE *f = fopen(full, "rb");
+    size_t n = f ? fread(head, 1, sizeof head, f) : 0;
+    if (f)
+        fclose(f);
+    unsigned w, h;
+    if (!jk_capture_png_size(head, n, &w, &h)) {
+        problem(v, "evidence", rel, "a screenshot that is not a PNG");
+        v->files_bad++;
+    }
+}
+
 static int check_file(void *p, const jk_evidence_row *row)
 {
     verify *v = p;
@@ -277,9 +296,18 @@ static int check_file(void *p, const jk_evidence_row *row)
     v->recorded[v->recorded_count++] = jk_strdup(rel);
     v->files_checked++;
     char want[128];
+    /* each kind has its suffix: .warc.gz for a fetch, .png, .html, .mhtml
+     * and .json for a page capture */
+    const char *suffix = jk_evidence_kind_suffix(row->kind);
+    if (!suffix) {
+        problem(v, "evidence", rel[0] ? rel : "(no path)", "row %lld: unknown kind \"%s\"",
+                (long long)row->id, row->kind ? row->kind : "");
+        v->files_bad++;
+        return 0;
+    }
     if (is_sha_hex(row->sha256))
-        snprintf(want, sizeof want, "evidence/sha256/%.2s/%.2s/%s.warc.gz", row->sha256,
-                 row->sha256 + 2, row->sha256);
+        snprintf(want, sizeof want, "evidence/sha256/%.2s/%.2s/%s%s", row->sha256,
+                 row->sha256 + 2, row->sha256, suffix);
     else
         want[0] = '\0';
     if (!want[0] || strcmp(rel, want) != 0) {
@@ -331,7 +359,10 @@ static int check_file(void *p, const jk_evidence_row *row)
         v->files_bad++;
         return 0;
     }
-    check_records(v, full, rel);
+    if (strcmp(suffix, ".warc.gz") == 0)
+        check_records(v, full, rel);
+    else if (strcmp(row->kind, "screenshot") == 0)
+        check_png(v, full, rel);
     return 0;
 }
 

@@ -27,6 +27,7 @@ static const jk_command commands[] = {
     {"verify", cmd_verify, "check the audit log's hash chain and every evidence file"},
     {"case", cmd_case, "list and show cases; write a case's evidence package"},
     {"recheck", cmd_recheck, "re-fetch reported items on a schedule: removed yet? since when?"},
+    {"capture", cmd_capture, "keep a page as evidence: full-page screenshot, DOM and MHTML"},
 };
 
 static void usage(FILE *to)

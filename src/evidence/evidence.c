@@ -27,7 +27,8 @@
 #define JK_VERSION "0.1"
 #endif
 
-#define WARC_1_1_SPEC "http://iipc.github.io/warc-specifications/specifications/warc-format/warc-1.1/"
+#define WARC_1_1_SPEC                                                                              \
+    "http://iipc.github.io/warc-specifications/specifications/warc-format/warc-1.1/"
 
 struct jk_evidence_sink {
     char *data_dir;
@@ -189,8 +190,28 @@ static int write_all(int fd, const void *data, size_t len)
     return 0;
 }
 
-int jk_evidence_store_file(const char *evidence_dir, const void *data, size_t len,
-                           char sha_hex[65], char **rel_path, jk_error *err)
+int jk_evidence_store_file(const char *evidence_dir, const void *data, size_t len, char sha_hex[65],
+                           char **rel_path, jk_error *err)
+{
+    return jk_evidence_store_blob(evidence_dir, data, len, ".warc.gz", sha_hex, rel_path, err);
+}
+
+const char *jk_evidence_kind_suffix(const char *kind)
+{
+    static const struct {
+        const char *kind, *suffix;
+    } kinds[] = {
+        {"http", ".warc.gz"}, {"screenshot", ".png"}, {"dom", ".html"},
+        {"mhtml", ".mhtml"},  {"capture", ".json"},
+    };
+    for (size_t i = 0; kind && i < sizeof kinds / sizeof kinds[0]; i++)
+        if (strcmp(kinds[i].kind, kind) == 0)
+            return kinds[i].suffix;
+    return NULL;
+}
+
+int jk_evidence_store_blob(const char *evidence_dir, const void *data, size_t len,
+                           const char *suffix, char sha_hex[65], char **rel_path, jk_error *err)
 {
     *rel_path = NULL;
     unsigned char digest[crypto_hash_sha256_BYTES];
@@ -211,23 +232,22 @@ int jk_evidence_store_file(const char *evidence_dir, const void *data, size_t le
     if (!rc)
         rc = make_dir(path.data, err);
     size_t dir_len = path.len;
-    jk_buf_printf(&path, "/%s.warc.gz", sha_hex);
+    jk_buf_printf(&path, "/%s%s", sha_hex, suffix);
     jk_buf_printf(&tmp, "%s/tmp", evidence_dir);
     if (!rc)
         rc = make_dir(tmp.data, err);
-    jk_buf_puts(&tmp, "/warc-XXXXXX");
+    jk_buf_puts(&tmp, "/file-XXXXXX");
     if (rc)
         goto done;
 
     int fd = mkstemp(tmp.data);
     if (fd < 0) {
-        rc = jk_error_set(err, JK_EIO, "evidence: cannot create a file in %s/tmp: %s",
-                          evidence_dir, strerror(errno));
+        rc = jk_error_set(err, JK_EIO, "evidence: cannot create a file in %s/tmp: %s", evidence_dir,
+                          strerror(errno));
         goto done;
     }
     if (write_all(fd, data, len) != 0 || fsync(fd) != 0 || fchmod(fd, 0444) != 0) {
-        rc = jk_error_set(err, JK_EIO, "evidence: cannot write %s: %s", tmp.data,
-                          strerror(errno));
+        rc = jk_error_set(err, JK_EIO, "evidence: cannot write %s: %s", tmp.data, strerror(errno));
         close(fd);
         unlink(tmp.data);
         goto done;
@@ -236,8 +256,7 @@ int jk_evidence_store_file(const char *evidence_dir, const void *data, size_t le
     /* link(), not rename(): it never replaces an existing file. A file
      * already there has this very name, so it holds these very bytes. */
     if (link(tmp.data, path.data) != 0 && errno != EEXIST) {
-        rc = jk_error_set(err, JK_EIO, "evidence: cannot store %s: %s", path.data,
-                          strerror(errno));
+        rc = jk_error_set(err, JK_EIO, "evidence: cannot store %s: %s", path.data, strerror(errno));
         unlink(tmp.data);
         goto done;
     }
@@ -245,7 +264,7 @@ int jk_evidence_store_file(const char *evidence_dir, const void *data, size_t le
     path.data[dir_len] = '\0';
     sync_dir(path.data);
     jk_buf_reset(&tmp);
-    jk_buf_printf(&tmp, "sha256/%.2s/%.2s/%s.warc.gz", sha_hex, sha_hex + 2, sha_hex);
+    jk_buf_printf(&tmp, "sha256/%.2s/%.2s/%s%s", sha_hex, sha_hex + 2, sha_hex, suffix);
     *rel_path = tmp.data;
     jk_buf_init(&tmp, 0);
 done:
@@ -256,10 +275,8 @@ done:
 
 /* ---- the sink ---- */
 
-jk_evidence_sink *jk_evidence_sink_new(const char *data_dir, jk_store *store,
-                                       const char *operator_,
-                                       void (*log)(void *ctx, const char *message),
-                                       void *log_ctx)
+jk_evidence_sink *jk_evidence_sink_new(const char *data_dir, jk_store *store, const char *operator_,
+                                       void (*log)(void *ctx, const char *message), void *log_ctx)
 {
     if (sodium_init() < 0)
         return NULL;
@@ -351,6 +368,10 @@ void jk_evidence_on_exchange(void *ctx, const jk_http_exchange *x)
     ev.run_id = s->run_id;
     ev.source_id = s->source_id;
     ev.size = (int64_t)warc.len;
+    char fetched[32];
+    jk_warc_date(x->fetched_unix_ms, fetched);
+    ev.captured_at = fetched;
+    ev.operator_ = s->operator_;
     int64_t id = 0;
     rc = jk_store_evidence_add(s->store, &ev, &id, &err);
     if (rc) {

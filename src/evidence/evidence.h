@@ -39,18 +39,26 @@ int jk_evidence_warc(const jk_evidence_meta *meta, const jk_http_exchange *x, jk
  * into place (never over an existing file: one there already holds the
  * same bytes). sha_hex gets the SHA-256; *rel_path (malloc'd) the path
  * below evidence_dir ("sha256/ab/cd/….warc.gz"). */
-int jk_evidence_store_file(const char *evidence_dir, const void *data, size_t len,
-                           char sha_hex[65], char **rel_path, jk_error *err);
+int jk_evidence_store_file(const char *evidence_dir, const void *data, size_t len, char sha_hex[65],
+                           char **rel_path, jk_error *err);
+
+/* The same for any evidence file: stored as
+ * evidence_dir/sha256/AB/CD/<hex><suffix> (suffix such as ".png"). */
+int jk_evidence_store_blob(const char *evidence_dir, const void *data, size_t len,
+                           const char *suffix, char sha_hex[65], char **rel_path, jk_error *err);
+
+/* The file name suffix of an evidence row's kind: "http" → ".warc.gz",
+ * "screenshot" → ".png", "dom" → ".html", "mhtml" → ".mhtml", "capture"
+ * → ".json"; NULL for a kind junkai does not write. */
+const char *jk_evidence_kind_suffix(const char *kind);
 
 typedef struct jk_evidence_sink jk_evidence_sink;
 
 /* A sink writing into data_dir/evidence and recording rows in store;
  * operator_ goes into every file's warcinfo and metadata (may be NULL);
  * log receives a line for every failure (may be NULL). */
-jk_evidence_sink *jk_evidence_sink_new(const char *data_dir, jk_store *store,
-                                       const char *operator_,
-                                       void (*log)(void *ctx, const char *message),
-                                       void *log_ctx);
+jk_evidence_sink *jk_evidence_sink_new(const char *data_dir, jk_store *store, const char *operator_,
+                                       void (*log)(void *ctx, const char *message), void *log_ctx);
 void jk_evidence_sink_free(jk_evidence_sink *s);
 
 /* The source whose fetches follow; keep false: they are not preserved.

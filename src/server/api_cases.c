@@ -14,6 +14,7 @@
 
 #include "api_internal.h"
 #include "generate.h"
+#include "junkai/capture_jobs.h"
 #include "junkai/case.h"
 #include "junkai/taxonomy.h"
 #include "package.h"
@@ -176,6 +177,10 @@ int api_case_place(jk_request *req, int64_t item_id, const char *category, int64
             return rc;
     }
     if ((rc = jk_store_case_item_add(req->store, target, item_id, req->user, err)))
+        return rc;
+    /* its page is captured as evidence after the request (capture_jobs.h) */
+    int64_t capture_job;
+    if ((rc = jk_store_capture_enqueue(req->store, item_id, req->user, &capture_job, err)))
         return rc;
     snprintf(audit_target, sizeof audit_target, "case:%lld", (long long)target);
     char detail[64];

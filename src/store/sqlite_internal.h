@@ -17,6 +17,7 @@ typedef struct sqlite_store {
     sqlite3_stmt **stmt;   /* store_sqlite.c's ST_… statements */
     sqlite3_stmt **review; /* store_sqlite.c's RV_… statements */
     sqlite3_stmt **cases;  /* store_sqlite_cases.c's statements */
+    sqlite3_stmt **capture; /* store_sqlite_capture.c's statements */
     int version;
     char *path;
 } sqlite_store;
@@ -77,5 +78,10 @@ int jk_sqlite_cases_prepare(sqlite_store *s, jk_error *err);
 void jk_sqlite_cases_finalize(sqlite_store *s);
 
 extern const struct jk_store_case_ops jk_sqlite_case_ops;
+
+/* store_sqlite_capture.c: the capture jobs (junkai/capture_jobs.h). */
+int jk_sqlite_capture_prepare(sqlite_store *s, jk_error *err);
+void jk_sqlite_capture_finalize(sqlite_store *s);
+extern const struct jk_store_capture_ops jk_sqlite_capture_ops;
 
 #endif

@@ -6,6 +6,7 @@
 #ifndef JK_STORE_OPS_H
 #define JK_STORE_OPS_H
 
+#include "junkai/capture_jobs.h"
 #include "junkai/case.h"
 #include "junkai/store.h"
 
@@ -67,6 +68,20 @@ struct jk_store_case_ops {
     int (*removal_stats)(void *impl, bool by_host, jk_removal_stat_fn fn, void *ctx,
                          jk_error *err);
     int (*outcome_stats)(void *impl, jk_outcome_count_fn fn, void *ctx, jk_error *err);
+};
+
+/* Capture jobs (junkai/capture_jobs.h). */
+struct jk_store_capture_ops {
+    int (*enqueue)(void *impl, int64_t item_id, const char *requested_by, int64_t *job_id,
+                   jk_error *err);
+    int (*claim)(void *impl, int64_t now_unix, int64_t lease_seconds, long max_attempts,
+                 jk_capture_job_fn fn, void *ctx, jk_error *err);
+    int (*finish)(void *impl, int64_t id, const char *outcome, int64_t evidence_id,
+                  const char *error, int64_t retry_at_unix, jk_error *err);
+    int (*release)(void *impl, int64_t id, jk_error *err);
+    int (*requeue)(void *impl, int64_t id, jk_error *err);
+    int (*jobs)(void *impl, const char *state, size_t limit, jk_capture_job_fn fn, void *ctx,
+                jk_error *err);
 };
 
 struct jk_store_ops {
@@ -149,6 +164,7 @@ struct jk_store_ops {
     int (*source_evidence)(void *impl, int64_t source_id, bool *keep, jk_error *err);
     int (*evidence_list)(void *impl, jk_evidence_fn fn, void *ctx, jk_error *err);
     const struct jk_store_case_ops *cases;
+    const struct jk_store_capture_ops *capture;
 };
 
 extern const struct jk_store_ops jk_store_sqlite_ops;

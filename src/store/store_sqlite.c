@@ -291,6 +291,31 @@ static const char *const migrations[] = {
     "  WHERE removed_at IS NULL;"
     "CREATE INDEX audit_target ON audit(target, id);"
     "CREATE INDEX evidence_item ON evidence(item_id);",
+    /* page captures (screenshot, DOM, MHTML: src/evidence/capture.h): the
+     * queue of captures that follow an item filed into a case
+     * (junkai/capture_jobs.h), and when and by whom an evidence file was
+     * taken (captures say; fetches of a patrol too) */
+    "CREATE TABLE capture_jobs ("
+    "  id INTEGER PRIMARY KEY,"
+    "  item_id INTEGER NOT NULL REFERENCES items(id) ON DELETE CASCADE,"
+    "  url TEXT NOT NULL,"
+    "  allow_private INTEGER NOT NULL DEFAULT 0,"
+    "  state TEXT NOT NULL DEFAULT 'queued'"
+    "    CHECK (state IN ('queued', 'running', 'done', 'failed')),"
+    "  attempts INTEGER NOT NULL DEFAULT 0,"
+    "  next_attempt_unix INTEGER NOT NULL DEFAULT 0,"
+    "  lease_until_unix INTEGER,"
+    "  last_error TEXT,"
+    "  requested_by TEXT NOT NULL,"
+    "  created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ','now')),"
+    "  updated_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ','now')),"
+    "  finished_at TEXT,"
+    "  evidence_id INTEGER REFERENCES evidence(id));"
+    "CREATE INDEX capture_jobs_due ON capture_jobs(state, next_attempt_unix)"
+    "  WHERE state IN ('queued', 'running');"
+    "CREATE INDEX capture_jobs_item ON capture_jobs(item_id);"
+    "ALTER TABLE evidence ADD COLUMN captured_at TEXT;"
+    "ALTER TABLE evidence ADD COLUMN operator TEXT;",
 };
 
 enum {
@@ -452,8 +477,9 @@ static const char *const statements[ST_COUNT] = {
         "        ORDER BY d.id DESC LIMIT 1) = 'confirm'"
         " GROUP BY x.type, x.value ORDER BY x.type, x.value",
     [ST_EVIDENCE_ADD] =
-        "INSERT INTO evidence (sha256, path, kind, url, item_id, run_id, source_id, size)"
-        " VALUES (?1,?2,?3,?4,?5,?6,?7,?8) ON CONFLICT (sha256) DO NOTHING",
+        "INSERT INTO evidence (sha256, path, kind, url, item_id, run_id, source_id, size,"
+        " captured_at, operator)"
+        " VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10) ON CONFLICT (sha256) DO NOTHING",
     [ST_EVIDENCE_FIND] = "SELECT id FROM evidence WHERE sha256 = ?1",
     [ST_ITEM_EVIDENCE] =
         "INSERT OR IGNORE INTO item_evidence (item_id, evidence_id) VALUES (?1, ?2)",
@@ -569,6 +595,7 @@ static void sqlite_close(void *impl)
     for (int i = 0; s->review && i < RV_COUNT; i++)
         sqlite3_finalize(s->review[i]);
     jk_sqlite_cases_finalize(s);
+    jk_sqlite_capture_finalize(s);
     sqlite3_close(s->db);
     free(s->stmt);
     free(s->review);
@@ -650,6 +677,8 @@ static int sqlite_open(const char *location, void **impl, jk_error *err)
             goto fail;
         }
     if ((rc = jk_sqlite_cases_prepare(s, err)))
+        goto fail;
+    if ((rc = jk_sqlite_capture_prepare(s, err)))
         goto fail;
     *impl = s;
     return JK_OK;
@@ -1579,6 +1608,8 @@ static int sqlite_evidence_add(void *impl, const jk_evidence_in *ev, int64_t *id
     bind_id(st, 6, ev->run_id);
     bind_id(st, 7, ev->source_id);
     sqlite3_bind_int64(st, 8, ev->size);
+    bind_text(st, 9, ev->captured_at);
+    bind_text(st, 10, ev->operator_);
     int rc = run_step(s, st, err, "recording evidence");
     if (rc)
         return rc;
@@ -1680,4 +1711,5 @@ const struct jk_store_ops jk_store_sqlite_ops = {
     .source_evidence = sqlite_source_evidence,
     .evidence_list = sqlite_evidence_list,
     .cases = &jk_sqlite_case_ops,
+    .capture = &jk_sqlite_capture_ops,
 };

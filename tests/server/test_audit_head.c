@@ -156,7 +156,7 @@ static void test_evidence_list(void **state)
         memset(sha, '0' + i, 64);
         sha[64] = '\0';
         snprintf(rel, sizeof rel, "evidence/sha256/%.2s/%.2s/%s.warc.gz", sha, sha + 2, sha);
-        jk_evidence_in ev = {sha, rel, "http", NULL, 0, 0, 0, 100 + i};
+        jk_evidence_in ev = {sha, rel, "http", NULL, 0, 0, 0, 100 + i, NULL, NULL};
         int64_t id;
         assert_int_equal(jk_store_evidence_add(st, &ev, &id, &err), 0);
     }

@@ -40,6 +40,8 @@ int cmd_intel(int argc, char **argv);
 int cmd_serve(int argc, char **argv);
 int cmd_user(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
+int cmd_report(int argc, char **argv);
+int cmd_summary(int argc, char **argv);
 
 /* The data directory: the option if given, else $JUNKAI_DATA, else
  * ./junkai-data. */

@@ -15,6 +15,7 @@
 
 #include "alloc.h"
 #include "audit_cli.h"
+#include "automation.h"
 #include "cli.h"
 #include "collect.h"
 #include "config.h"
@@ -27,7 +28,9 @@ static const char patrol_usage[] =
     "posts are scanned and stored with their detections, each batch committed\n"
     "with the source's cursor, so a patrol killed at any moment resumes where\n"
     "it stopped and stores nothing twice. --once makes one pass and exits;\n"
-    "otherwise the patrol runs until SIGTERM or SIGINT. Log lines go to\n"
+    "otherwise the patrol runs until SIGTERM or SIGINT, and between passes\n"
+    "also sends the due report submissions (see 'junkai report') and writes\n"
+    "yesterday's summary once a day (see 'junkai summary'). Log lines go to\n"
     "standard error.\n";
 
 static volatile sig_atomic_t stop_requested;
@@ -286,6 +289,8 @@ int cmd_patrol(int argc, char **argv)
         goto done;
     }
     long errors = 0;
+    jk_automation *automation =
+        once ? NULL : jk_automation_new(store, jk_data_dir(data), &cfg, log_line, &prog);
     char started[32];
     time_t t0 = time(NULL);
     struct tm tm0;
@@ -297,6 +302,7 @@ int cmd_patrol(int argc, char **argv)
         errors += jk_evidence_sink_errors(evidence) - evidence_errors;
         if (once)
             break;
+        errors += jk_automation_tick(automation, &stop_requested); /* submissions, summary */
         for (int s = 0; s < 5 && !stop_requested; s++)
             sleep(1); /* the next source may become due */
     } while (!stop_requested);
@@ -315,6 +321,7 @@ int cmd_patrol(int argc, char **argv)
         jk_cli_error("%s", err.message);
         status = JK_EXIT_ERROR;
     }
+    jk_automation_free(automation);
 done:
     jk_http_free(http);
     jk_evidence_sink_free(evidence);

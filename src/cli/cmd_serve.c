@@ -125,6 +125,8 @@ int cmd_serve(int argc, char **argv)
     jk_report_org org = {conf.org.name,  conf.org.department, conf.org.contact_name,
                          conf.org.email, conf.org.phone,      conf.org.address};
     cfg.org = &org;
+    cfg.destinations = conf.destinations;
+    cfg.destination_count = conf.destination_count;
 
     /* The server's threads inherit this mask, so the signals reach only
      * sigwait below and the server stops from one place. */

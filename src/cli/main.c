@@ -25,6 +25,8 @@ static const jk_command commands[] = {
     {"serve", cmd_serve, "serve the review workbench (JSON API and web UI) on loopback"},
     {"user", cmd_user, "add, list and disable the workbench's accounts"},
     {"verify", cmd_verify, "check the audit log's hash chain and every evidence file"},
+    {"report", cmd_report, "list and show reports; submit approved ones to their destinations"},
+    {"summary", cmd_summary, "write (and e-mail) the daily summary: found, reported, removed"},
 };
 
 static void usage(FILE *to)

@@ -78,6 +78,7 @@ void api_report_get(jk_request *req);
 void api_report_download(jk_request *req);
 void api_report_approve(jk_request *req);
 void api_report_sent(jk_request *req);
+void api_report_submit(jk_request *req);
 void api_evidence_get(jk_request *req);
 
 #endif

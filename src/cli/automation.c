@@ -18,7 +18,7 @@
 #include "alloc.h"
 #include "summary.h"
 
-#define BACKFILL_DAYS 6          /* days before yesterday a stopped daemon makes up */
+#define BACKFILL_DAYS 6         /* days before yesterday a stopped daemon makes up */
 #define EMAIL_RETRY_SECONDS 600 /* after a failed summary e-mail */
 
 struct jk_automation {
@@ -27,8 +27,8 @@ struct jk_automation {
     const jk_config *cfg;
     jk_cli_log_fn log;
     void *log_ctx;
-    char done_day[11];         /* the yesterday whose summary is complete */
-    int64_t email_not_before;  /* after a failed e-mail */
+    char done_day[11];        /* the yesterday whose summary is complete */
+    int64_t email_not_before; /* after a failed e-mail */
 };
 
 jk_automation *jk_automation_new(jk_store *store, const char *data_dir, const jk_config *cfg,
@@ -118,8 +118,8 @@ static long summary_tick(jk_automation *a)
     if (a->cfg->summary_email_count && !jk_cli_summary_emailed(a->store, yesterday)) {
         if (now < a->email_not_before)
             return errors;
-        if (jk_cli_summary_make(a->store, a->data_dir, a->cfg, yesterday, false, true, true,
-                                a->log, a->log_ctx, &err)) {
+        if (jk_cli_summary_make(a->store, a->data_dir, a->cfg, yesterday, false, true, true, a->log,
+                                a->log_ctx, &err)) {
             say(a, "summary e-mail (tried again in 10 minutes)", &err);
             a->email_not_before = now + EMAIL_RETRY_SECONDS;
             return errors + 1;

@@ -36,8 +36,8 @@ void jk_cli_submit_init(jk_cli_submit *s, jk_store *store, const char *data_dir,
  * summary.email for the day already (cmd_summary.c). log gets a line per
  * file and message; may be NULL. */
 int jk_cli_summary_make(jk_store *store, const char *data_dir, const jk_config *cfg,
-                        const char *date, bool write, bool email, bool only_once,
-                        jk_cli_log_fn log, void *log_ctx, jk_error *err);
+                        const char *date, bool write, bool email, bool only_once, jk_cli_log_fn log,
+                        void *log_ctx, jk_error *err);
 /* Whether the audit log holds a summary.email for DATE. */
 bool jk_cli_summary_emailed(jk_store *store, const char *date);
 

@@ -231,8 +231,9 @@ static int report_submit(jk_store *store, const char *data_dir, const jk_config 
     kind_of k = {"", ""};
     int rc = jk_store_report_get(store, id, copy_kind, &k, &err);
     if (!rc && !jk_destination_takes(d, k.kind))
-        rc = jk_error_set(&err, JK_EINVAL, "destination %s does not take %s reports (kinds: in "
-                                           "junkai.yaml)",
+        rc = jk_error_set(&err, JK_EINVAL,
+                          "destination %s does not take %s reports (kinds: in "
+                          "junkai.yaml)",
                           d->name, k.kind);
     if (!rc)
         rc = jk_store_begin(store, &err);
@@ -322,9 +323,12 @@ static bool parse_id(const char *s, int64_t *out)
 int cmd_report(int argc, char **argv)
 {
     static const struct option options[] = {
-        {"data", required_argument, NULL, 'd'}, {"case", required_argument, NULL, 'c'},
-        {"to", required_argument, NULL, 't'},   {"retry", no_argument, NULL, 'r'},
-        {"drop", no_argument, NULL, 'x'},       {"help", no_argument, NULL, 'h'},
+        {"data", required_argument, NULL, 'd'},
+        {"case", required_argument, NULL, 'c'},
+        {"to", required_argument, NULL, 't'},
+        {"retry", no_argument, NULL, 'r'},
+        {"drop", no_argument, NULL, 'x'},
+        {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
@@ -338,19 +342,33 @@ int cmd_report(int argc, char **argv)
     int ch;
     while ((ch = getopt_long(argc - 1, argv + 1, "h", options, NULL)) != -1) {
         switch (ch) {
-        case 'd': data = optarg; break;
-        case 'c': case_arg = optarg; break;
-        case 't': to = optarg; break;
-        case 'r': retry = true; break;
-        case 'x': drop = true; break;
-        case 'h': fputs(report_usage, stdout); return JK_EXIT_OK;
-        default: fputs(report_usage, stderr); return JK_EXIT_ERROR;
+        case 'd':
+            data = optarg;
+            break;
+        case 'c':
+            case_arg = optarg;
+            break;
+        case 't':
+            to = optarg;
+            break;
+        case 'r':
+            retry = true;
+            break;
+        case 'x':
+            drop = true;
+            break;
+        case 'h':
+            fputs(report_usage, stdout);
+            return JK_EXIT_OK;
+        default:
+            fputs(report_usage, stderr);
+            return JK_EXIT_ERROR;
         }
     }
     char **rest = argv + 1 + optind;
     int nrest = argc - 1 - optind;
-    bool needs_id = strcmp(sub, "show") == 0 || strcmp(sub, "submit") == 0 ||
-                    strcmp(sub, "resolve") == 0;
+    bool needs_id =
+        strcmp(sub, "show") == 0 || strcmp(sub, "submit") == 0 || strcmp(sub, "resolve") == 0;
     bool known = needs_id || strcmp(sub, "list") == 0 || strcmp(sub, "send-due") == 0;
     if (!known) {
         jk_cli_error("'%s' is not a report command (list, show, submit, send-due, resolve)", sub);

@@ -96,9 +96,9 @@ static int email_summary(jk_store *store, const char *data_dir, const jk_config 
                          const char *date, jk_cli_log_fn log, void *log_ctx, jk_error *err)
 {
     if (!cfg->summary_email_count)
-        return jk_error_set(err, JK_EINVAL,
-                            "%s/junkai.yaml: summary.email_to names nobody to e-mail the summary to",
-                            data_dir);
+        return jk_error_set(
+            err, JK_EINVAL,
+            "%s/junkai.yaml: summary.email_to names nobody to e-mail the summary to", data_dir);
     if (!cfg->smtp.url)
         return jk_error_set(err, JK_EINVAL, "%s/junkai.yaml: e-mail needs the smtp: block",
                             data_dir);
@@ -174,8 +174,8 @@ static int email_summary(jk_store *store, const char *data_dir, const jk_config 
 }
 
 int jk_cli_summary_make(jk_store *store, const char *data_dir, const jk_config *cfg,
-                        const char *date, bool write, bool email, bool only_once,
-                        jk_cli_log_fn log, void *log_ctx, jk_error *err)
+                        const char *date, bool write, bool email, bool only_once, jk_cli_log_fn log,
+                        void *log_ctx, jk_error *err)
 {
     int rc = JK_OK;
     if (write) {
@@ -224,11 +224,21 @@ int cmd_summary(int argc, char **argv)
     int ch;
     while ((ch = getopt_long(argc, argv, "h", options, NULL)) != -1) {
         switch (ch) {
-        case 'd': data = optarg; break;
-        case 't': date_arg = optarg; break;
-        case 'e': email = true; break;
-        case 'h': fputs(summary_usage, stdout); return JK_EXIT_OK;
-        default: fputs(summary_usage, stderr); return JK_EXIT_ERROR;
+        case 'd':
+            data = optarg;
+            break;
+        case 't':
+            date_arg = optarg;
+            break;
+        case 'e':
+            email = true;
+            break;
+        case 'h':
+            fputs(summary_usage, stdout);
+            return JK_EXIT_OK;
+        default:
+            fputs(summary_usage, stderr);
+            return JK_EXIT_ERROR;
         }
     }
     if (optind < argc) {

@@ -347,7 +347,8 @@ static int read_destination(reader *r, const yaml_node_t *map, size_t index, jk_
             const yaml_node_t *v = yaml_document_get_node(r->doc, p->value);
             const char *s = scalar(v);
             if (!s || !name_ok(s))
-                return fail(r, v, "expected a name of letters, digits, '-', '_' or '.' (at most 64)",
+                return fail(r, v,
+                            "expected a name of letters, digits, '-', '_' or '.' (at most 64)",
                             "destinations.name");
             for (size_t i = 0; i + 1 < cfg->destination_count; i++)
                 if (strcmp(cfg->destinations[i].name, s) == 0)
@@ -486,8 +487,7 @@ static int read_destination(reader *r, const yaml_node_t *map, size_t index, jk_
 static int read_destinations(reader *r, const yaml_node_t *seq, jk_config *cfg)
 {
     if (seq->type != YAML_SEQUENCE_NODE)
-        return fail(r, seq, "expected a list of destinations (- name: …, type: …)",
-                    "destinations");
+        return fail(r, seq, "expected a list of destinations (- name: …, type: …)", "destinations");
     size_t i = 0;
     for (yaml_node_item_t *it = seq->data.sequence.items.start; it < seq->data.sequence.items.top;
          it++, i++) {
@@ -519,15 +519,14 @@ static int read_smtp(reader *r, const yaml_node_t *map, jk_smtp_config *smtp)
         } else if (strcmp(key, "url") == 0) {
             rc = get_string(r, v, name, &smtp->url);
             const char *s = smtp->url;
-            const char *rest = !s                                ? NULL
+            const char *rest = !s                               ? NULL
                                : strncmp(s, "smtp://", 7) == 0  ? s + 7
                                : strncmp(s, "smtps://", 8) == 0 ? s + 8
                                                                 : NULL;
             if (!rc && (!rest || !*rest || strpbrk(s, " \t\r\n")))
                 return fail(r, v, "expected smtp://host[:port] or smtps://host[:port]", name);
             if (!rc && memchr(rest, '@', strcspn(rest, "/")))
-                return fail(r, v,
-                            "no user or password in the URL: set username and password_env",
+                return fail(r, v, "no user or password in the URL: set username and password_env",
                             name);
         } else if (strcmp(key, "from") == 0) {
             rc = get_string(r, v, name, &smtp->from);
@@ -696,7 +695,8 @@ static int read_root(reader *r, const yaml_node_t *root, jk_config *cfg)
         return fail_at(r, r->first_smtp_destination,
                        "an smtp destination needs the smtp: block (url, from)", "destinations");
     if (cfg->summary_email_count && !r->has_smtp)
-        return fail_at(r, r->summary_mark, "e-mailing the summary needs the smtp: block (url, from)",
+        return fail_at(r, r->summary_mark,
+                       "e-mailing the summary needs the smtp: block (url, from)",
                        "summary.email_to");
     return JK_OK;
 }

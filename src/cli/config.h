@@ -30,13 +30,13 @@ typedef struct jk_config {
     char *contact; /* "" when unset */
     char **rules;  /* rule pack paths; rule_count of them */
     size_t rule_count;
-    char *x_bearer_token;  /* NULL when unset */
-    size_t max_body_bytes; /* 0 = the fetch layer's default */
-    long timeout_ms;       /* 0 = default */
-    long min_interval_ms;  /* -1 = default */
-    int max_redirects;     /* -1 = default */
-    int max_retries;       /* -1 = default */
-    jk_config_org org;     /* organization: who files the reports */
+    char *x_bearer_token;         /* NULL when unset */
+    size_t max_body_bytes;        /* 0 = the fetch layer's default */
+    long timeout_ms;              /* 0 = default */
+    long min_interval_ms;         /* -1 = default */
+    int max_redirects;            /* -1 = default */
+    int max_retries;              /* -1 = default */
+    jk_config_org org;            /* organization: who files the reports */
     jk_destination *destinations; /* destinations: where reports are submitted */
     size_t destination_count;
     jk_smtp_config smtp;         /* smtp: the e-mail relay (smtp.url NULL: none) */

@@ -338,8 +338,7 @@ static int on_debug(CURL *curl, curl_infotype type, char *data, size_t size, voi
                 mech++;
             jk_buf_puts(x->transcript, "> ");
             jk_buf_append(x->transcript, data, mech);
-            jk_buf_puts(x->transcript,
-                        mech < size && data[mech] == ' ' ? " [redacted]\n" : "\n");
+            jk_buf_puts(x->transcript, mech < size && data[mech] == ' ' ? " [redacted]\n" : "\n");
         } else {
             put_lines(x->transcript, "> ", data, size);
         }
@@ -403,7 +402,8 @@ int jk_smtp_send(const jk_smtp_config *cfg, const char *password, const char *co
                  jk_smtp_result *res, jk_error *err)
 {
     memset(res, 0, sizeof *res);
-    if (!cfg->url || (strncmp(cfg->url, "smtp://", 7) != 0 && strncmp(cfg->url, "smtps://", 8) != 0))
+    if (!cfg->url ||
+        (strncmp(cfg->url, "smtp://", 7) != 0 && strncmp(cfg->url, "smtps://", 8) != 0))
         return jk_error_set(err, JK_EINVAL, "smtp: \"%s\" is not an smtp:// or smtps:// URL",
                             cfg->url ? cfg->url : "");
     if (!jk_mail_address_valid(cfg->from))
@@ -465,7 +465,8 @@ int jk_smtp_send(const jk_smtp_config *cfg, const char *password, const char *co
     }
     curl_easy_setopt(c, CURLOPT_PROXY, ""); /* no proxy from the environment */
     curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, cfg->timeout_ms > 0 ? cfg->timeout_ms : DEFAULT_TIMEOUT_MS);
+    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS,
+                     cfg->timeout_ms > 0 ? cfg->timeout_ms : DEFAULT_TIMEOUT_MS);
     curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, CONNECT_TIMEOUT_MS);
     curl_easy_setopt(c, CURLOPT_VERBOSE, 1L);
     curl_easy_setopt(c, CURLOPT_DEBUGFUNCTION, on_debug);
@@ -488,7 +489,8 @@ int jk_smtp_send(const jk_smtp_config *cfg, const char *password, const char *co
                           "in junkai.yaml to allow it",
                           cfg->url, x.refused_ip);
     } else if (cc == CURLE_URL_MALFORMAT || cc == CURLE_UNSUPPORTED_PROTOCOL) {
-        rc = jk_error_set(err, JK_EINVAL, "%s: %s", cfg->url, errbuf[0] ? errbuf : curl_easy_strerror(cc));
+        rc = jk_error_set(err, JK_EINVAL, "%s: %s", cfg->url,
+                          errbuf[0] ? errbuf : curl_easy_strerror(cc));
     } else {
         rc = jk_error_set(err, JK_ENET, "%s: %s%s%s%s", cfg->url,
                           errbuf[0] ? errbuf : curl_easy_strerror(cc),

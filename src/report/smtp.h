@@ -53,8 +53,8 @@ typedef struct jk_mail {
     const char *from_name; /* may be NULL */
     const char *const *to; /* required, to_count of them */
     size_t to_count;
-    const char *subject;  /* UTF-8 */
-    const char *body;     /* UTF-8 text, any line ends (sent as CRLF) */
+    const char *subject; /* UTF-8 */
+    const char *body;    /* UTF-8 text, any line ends (sent as CRLF) */
     size_t body_len;
     const char *message_id; /* without the angle brackets (required) */
     int64_t date_unix;      /* the Date: header */
@@ -71,10 +71,10 @@ typedef struct jk_mail {
 int jk_mail_build(const jk_mail *m, jk_buf *out, jk_error *err);
 
 typedef struct jk_smtp_result {
-    long code;         /* the server's last reply code; 0: none came */
-    bool data_sent;    /* the message's bytes went out */
-    bool refused;      /* the address check refused the server */
-    char reply[256];   /* the server's last reply line */
+    long code;       /* the server's last reply code; 0: none came */
+    bool data_sent;  /* the message's bytes went out */
+    bool refused;    /* the address check refused the server */
+    char reply[256]; /* the server's last reply line */
 } jk_smtp_result;
 
 /* Deliver message (jk_mail_build's) to the recipients through cfg. The

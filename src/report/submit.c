@@ -42,9 +42,12 @@
 const char *jk_destination_type_name(jk_destination_type type)
 {
     switch (type) {
-    case JK_DEST_HTTP_FORM: return "http_form";
-    case JK_DEST_HTTP_JSON: return "http_json";
-    case JK_DEST_SMTP: return "smtp";
+    case JK_DEST_HTTP_FORM:
+        return "http_form";
+    case JK_DEST_HTTP_JSON:
+        return "http_json";
+    case JK_DEST_SMTP:
+        return "smtp";
     }
     return "unknown";
 }
@@ -108,8 +111,8 @@ static void set_column(json_t *obj, const char *column, json_t *value)
     json_decref(value);
 }
 
-json_t *jk_submit_context(const jk_report_row *r, const jk_report_org *org,
-                          const jk_destination *d, const int64_t *items, size_t item_count)
+json_t *jk_submit_context(const jk_report_row *r, const jk_report_org *org, const jk_destination *d,
+                          const int64_t *items, size_t item_count)
 {
     char key[96];
     jk_submit_idempotency_key(r->id, r->body_sha256, key, sizeof key);
@@ -117,14 +120,14 @@ json_t *jk_submit_context(const jk_report_row *r, const jk_report_org *org,
     for (size_t i = 0; i < item_count; i++)
         json_array_append_new(item_list, json_integer((json_int_t)items[i]));
     json_t *body = json_stringn(r->body ? r->body : "", r->body ? r->body_len : 0);
-    json_t *report = json_pack(
-        "{s:I, s:I, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "id", (json_int_t)r->id,
-        "case", (json_int_t)r->case_id, "kind", str_or_empty(r->kind), "doc_key",
-        str_or_empty(r->doc_key), "title", str_or_empty(r->title), "body",
-        body ? body : json_string(""), "body_sha256", str_or_empty(r->body_sha256), "created_by",
-        str_or_empty(r->created_by), "created_at", str_or_empty(r->created_at), "approved_by",
-        str_or_empty(r->approved_by), "approved_at", str_or_empty(r->approved_at), "items",
-        item_list);
+    json_t *report =
+        json_pack("{s:I, s:I, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "id",
+                  (json_int_t)r->id, "case", (json_int_t)r->case_id, "kind", str_or_empty(r->kind),
+                  "doc_key", str_or_empty(r->doc_key), "title", str_or_empty(r->title), "body",
+                  body ? body : json_string(""), "body_sha256", str_or_empty(r->body_sha256),
+                  "created_by", str_or_empty(r->created_by), "created_at",
+                  str_or_empty(r->created_at), "approved_by", str_or_empty(r->approved_by),
+                  "approved_at", str_or_empty(r->approved_at), "items", item_list);
     json_t *field = json_object(), *rows = json_array(), *columns = json_array();
     json_t *stored = r->fields_json ? json_loads(r->fields_json, 0, NULL) : NULL;
     json_t *cols = json_object_get(stored, "columns"), *data = json_object_get(stored, "rows");
@@ -158,14 +161,13 @@ json_t *jk_submit_context(const jk_report_row *r, const jk_report_org *org,
     jk_report_org none = {0};
     if (!org)
         org = &none;
-    return json_pack("{s:o, s:o, s:o, s:o, s:{s:o, s:o, s:o, s:o, s:o, s:o}, s:{s:s, s:s}, s:s}",
-                     "report", report, "field", field, "rows", rows, "columns", columns,
-                     "organization", "name", str_or_empty(org->name), "department",
-                     str_or_empty(org->department), "contact_name",
-                     str_or_empty(org->contact_name), "email", str_or_empty(org->email), "phone",
-                     str_or_empty(org->phone), "address", str_or_empty(org->address),
-                     "destination", "name", d->name ? d->name : "", "type",
-                     jk_destination_type_name(d->type), "idempotency_key", key);
+    return json_pack(
+        "{s:o, s:o, s:o, s:o, s:{s:o, s:o, s:o, s:o, s:o, s:o}, s:{s:s, s:s}, s:s}", "report",
+        report, "field", field, "rows", rows, "columns", columns, "organization", "name",
+        str_or_empty(org->name), "department", str_or_empty(org->department), "contact_name",
+        str_or_empty(org->contact_name), "email", str_or_empty(org->email), "phone",
+        str_or_empty(org->phone), "address", str_or_empty(org->address), "destination", "name",
+        d->name ? d->name : "", "type", jk_destination_type_name(d->type), "idempotency_key", key);
 }
 
 /* application/x-www-form-urlencoded as the WHATWG URL standard serializes
@@ -423,8 +425,9 @@ static void send_http(run *r, const jk_destination *d, const report_copy *rep, c
     const char *token = d->bearer_token_env ? getenv(d->bearer_token_env) : NULL;
     if (d->bearer_token_env && (!token || !*token)) {
         a->outcome = "failed";
-        jk_buf_printf(&a->detail, "destinations.%s: the environment variable %s holding its token "
-                                  "is not set",
+        jk_buf_printf(&a->detail,
+                      "destinations.%s: the environment variable %s holding its token "
+                      "is not set",
                       d->name, d->bearer_token_env);
         jk_buf_release(&body);
         return;
@@ -525,7 +528,7 @@ static void send_smtp(run *r, const jk_destination *d, const report_copy *rep, c
     snprintf(report_id, sizeof report_id, "%lld", (long long)rep->row.id);
     jk_mail m = {0};
     m.from = smtp->from;
-    m.from_name = smtp->from_name && *smtp->from_name ? smtp->from_name
+    m.from_name = smtp->from_name && *smtp->from_name             ? smtp->from_name
                   : env->org && env->org->name && *env->org->name ? env->org->name
                                                                   : NULL;
     m.to = (const char *const *)d->to;
@@ -574,9 +577,8 @@ static void send_smtp(run *r, const jk_destination *d, const report_copy *rep, c
     jk_buf info, target;
     jk_buf_init(&info, 0);
     jk_buf_init(&target, 0);
-    jk_buf_printf(&info,
-                  "software: junkai/" JK_VERSION "\r\nformat: WARC File Format 1.1\r\n"
-                  "description: one e-mail submission of a junkai report\r\n");
+    jk_buf_printf(&info, "software: junkai/" JK_VERSION "\r\nformat: WARC File Format 1.1\r\n"
+                         "description: one e-mail submission of a junkai report\r\n");
     jk_buf_puts(&target, "mailto:");
     for (size_t i = 0; i < d->to_count; i++)
         jk_buf_printf(&target, "%s%s", i ? "," : "", d->to[i]);
@@ -629,7 +631,8 @@ static void put_metadata(const jk_submit_env *env, const jk_destination *d, cons
     jk_buf_init(&f, 0);
     jk_buf_printf(&f, "report: %lld\r\ncase: %lld\r\n", (long long)rep->row.id,
                   (long long)rep->row.case_id);
-    jk_buf_printf(&f, "report-body-sha256: %s\r\n", rep->row.body_sha256 ? rep->row.body_sha256 : "");
+    jk_buf_printf(&f, "report-body-sha256: %s\r\n",
+                  rep->row.body_sha256 ? rep->row.body_sha256 : "");
     jk_buf_printf(&f, "destination: %.*s\r\n", (int)strcspn(dest_name, "\r\n"), dest_name);
     if (d)
         jk_buf_printf(&f, "destination-type: %s\r\n", jk_destination_type_name(d->type));
@@ -839,9 +842,9 @@ static int submit_one(run *r, int64_t report_id, jk_error *run_err)
         char action[48];
         snprintf(action, sizeof action, "report.submit.%s", a.outcome);
         json_t *dv = json_string(detail);
-        json_t *dj = json_pack("{s:s, s:I, s:s, s:o}", "destination", dest_name, "attempt",
-                               (json_int_t)n, "outcome", a.outcome, "detail",
-                               dv ? dv : json_string(""));
+        json_t *dj =
+            json_pack("{s:s, s:I, s:s, s:o}", "destination", dest_name, "attempt", (json_int_t)n,
+                      "outcome", a.outcome, "detail", dv ? dv : json_string(""));
         if (dj && evidence_id)
             json_object_set_new(dj, "evidence", json_integer((json_int_t)evidence_id));
         if (dj && next)
@@ -870,8 +873,8 @@ static int submit_one(run *r, int64_t report_id, jk_error *run_err)
             jk_utc_format(next, f);
             snprintf(when, sizeof when, "; next attempt %s", f);
         }
-        logf_(env, "report %lld → %s (attempt %ld): %s: %s%s%s", (long long)report_id, dest_name,
-              n, a.outcome, detail, when, evidence_id ? "" : " [no evidence kept]");
+        logf_(env, "report %lld → %s (attempt %ld): %s: %s%s%s", (long long)report_id, dest_name, n,
+              a.outcome, detail, when, evidence_id ? "" : " [no evidence kept]");
     }
     jk_buf_release(&a.detail);
     jk_buf_release(&a.warc);
@@ -896,8 +899,8 @@ static int keep_due(void *p, const jk_report_row *r)
 {
     due_list *l = p;
     jk_grow((void **)&l->items, &l->cap, l->count + 1, sizeof *l->items);
-    l->items[l->count] = (due_entry){r->id, jk_strdup(r->destination ? r->destination : ""),
-                                     l->count};
+    l->items[l->count] =
+        (due_entry){r->id, jk_strdup(r->destination ? r->destination : ""), l->count};
     l->count++;
     return 0;
 }

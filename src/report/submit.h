@@ -60,20 +60,20 @@ typedef struct jk_destination_field {
 typedef struct jk_destination {
     char *name; /* unique; what a report is queued for */
     jk_destination_type type;
-    unsigned kinds; /* bit (1u << jk_report_kind) per kind it takes; 0: every kind */
-    char *url;      /* HTTP: the endpoint */
-    char *method;   /* HTTP: "POST" (NULL) or "PUT" */
+    unsigned kinds;               /* bit (1u << jk_report_kind) per kind it takes; 0: every kind */
+    char *url;                    /* HTTP: the endpoint */
+    char *method;                 /* HTTP: "POST" (NULL) or "PUT" */
     jk_destination_field *fields; /* HTTP: the mapping, in order; http_json with none
                                      sends the report document (below) */
     size_t field_count;
     char *bearer_token_env; /* HTTP: the environment variable of a bearer token */
     char **to;              /* SMTP: the recipients */
     size_t to_count;
-    char *subject;          /* SMTP: a template; NULL: "{{report.title}}" */
-    char *body;             /* SMTP: a template; NULL: "{{report.body}}" */
-    bool allow_private;     /* HTTP: may reach loopback/private addresses */
-    bool retry_unanswered;  /* the receiver de-duplicates by the idempotency key,
-                               so an attempt without an answer may be repeated */
+    char *subject;         /* SMTP: a template; NULL: "{{report.title}}" */
+    char *body;            /* SMTP: a template; NULL: "{{report.body}}" */
+    bool allow_private;    /* HTTP: may reach loopback/private addresses */
+    bool retry_unanswered; /* the receiver de-duplicates by the idempotency key,
+                              so an attempt without an answer may be repeated */
 } jk_destination;
 
 void jk_destination_release(jk_destination *d);
@@ -82,8 +82,7 @@ bool jk_destination_takes(const jk_destination *d, const char *kind);
 
 /* The stable key of a report's submission: "junkai-report-ID-" and the
  * first 32 hex digits of its body's SHA-256 (out: at least 80 bytes). */
-void jk_submit_idempotency_key(int64_t report_id, const char *body_sha256, char *out,
-                               size_t size);
+void jk_submit_idempotency_key(int64_t report_id, const char *body_sha256, char *out, size_t size);
 
 /* The context a destination's templates see: report (id, case, kind,
  * doc_key, title, body, body_sha256, created_by, created_at, approved_by,
@@ -91,8 +90,8 @@ void jk_submit_idempotency_key(int64_t report_id, const char *body_sha256, char 
  * values one per line, a column "証拠 SHA-256" also as "証拠_SHA-256"),
  * rows (one object per row, columns as keys), columns, organization,
  * destination (name, type), idempotency_key. Caller owns the result. */
-json_t *jk_submit_context(const jk_report_row *r, const jk_report_org *org,
-                          const jk_destination *d, const int64_t *items, size_t item_count);
+json_t *jk_submit_context(const jk_report_row *r, const jk_report_org *org, const jk_destination *d,
+                          const int64_t *items, size_t item_count);
 
 /* What an HTTP destination sends for a report: the body (form-encoded or
  * JSON) and its content type (static). JK_EPARSE for a template that does
@@ -127,8 +126,8 @@ typedef struct jk_submit_env {
 } jk_submit_env;
 
 typedef struct jk_submit_stats {
-    bool busy;       /* another sender holds the lock: nothing was done */
-    long recovered;  /* "sending" left by a crash, now "uncertain" */
+    bool busy;      /* another sender holds the lock: nothing was done */
+    long recovered; /* "sending" left by a crash, now "uncertain" */
     long attempted;
     long delivered, retry, failed, uncertain;
 } jk_submit_stats;

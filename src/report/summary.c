@@ -219,9 +219,9 @@ static int csv_period(jk_buf *out, const jk_summary_period *p, const char *name)
         snprintf(n[1], sizeof n[1], "%ld", r->confirmed);
         snprintf(n[2], sizeof n[2], "%ld", r->reported);
         snprintf(n[3], sizeof n[3], "%ld", r->removed);
-        const char *cells[] = {name, p->first, p->last, r->category,
-                               i < p->count ? label_of(r->category) : "計",
-                               n[0], n[1], n[2], n[3]};
+        const char *cells[] = {
+            name, p->first, p->last, r->category, i < p->count ? label_of(r->category) : "計",
+            n[0], n[1],     n[2],    n[3]};
         rc = jk_csv_row(out, cells, 9);
     }
     return rc;
@@ -229,8 +229,8 @@ static int csv_period(jk_buf *out, const jk_summary_period *p, const char *name)
 
 int jk_summary_csv(const jk_summary *s, jk_buf *out)
 {
-    static const char *const header[] = {"period",    "first",    "last",    "category", "label",
-                                         "found",     "confirmed", "reported", "removed"};
+    static const char *const header[] = {"period", "first",     "last",     "category", "label",
+                                         "found",  "confirmed", "reported", "removed"};
     int rc = jk_csv_bom(out);
     if (!rc)
         rc = jk_csv_row(out, header, 9);

@@ -28,8 +28,8 @@ typedef struct jk_summary_period {
     jk_summary_count *rows;   /* every category of the taxonomy in its order,
                                  then any other the store named */
     size_t count;
-    jk_summary_count total;   /* sums of the rows (an item with two categories
-                                 counts twice in found) */
+    jk_summary_count total; /* sums of the rows (an item with two categories
+                               counts twice in found) */
 } jk_summary_period;
 
 typedef struct jk_summary {

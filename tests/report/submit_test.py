@@ -112,6 +112,13 @@ class Submission(unittest.TestCase):
     def submissions(self, report):
         return report_get(self.api, report)["submissions"]
 
+    def not_due_before(self, next_unix):
+        """A run before next_unix sends nothing (checked when there is time
+        for a run), then wait until it is due."""
+        if next_unix - time.time() > 1.0:
+            self.assertIn(b"0 attempted", self.send_due().stdout)
+        time.sleep(max(0.0, next_unix - time.time()) + 0.3)
+
     def assert_verified(self):
         p = self.cli("verify")
         self.assertEqual(p.returncode, 0, p.stdout.decode() + p.stderr.decode())
@@ -238,9 +245,10 @@ class Submission(unittest.TestCase):
     def test_500_then_200_is_delivered_once(self):
         f = self.form()
         f.plan = [500]
-        self.configure(form_destination("flaky", f.url), "submission:\n  backoff_seconds: 1\n")
+        self.configure(form_destination("flaky", f.url), "submission:\n  backoff_seconds: 2\n")
         report, _ = self.new_report()
         self.submit(report, "flaky")
+        started = int(time.time())
         p = self.send_due()
         self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
         self.assertIn(b"1 to retry", p.stdout)
@@ -248,9 +256,8 @@ class Submission(unittest.TestCase):
         self.assertEqual(rep["submit_state"], "retry")
         self.assertEqual(rep["status"], "approved")
         self.assertIn("500", rep["last_error"])
-        # not due before its backoff
-        self.assertIn(b"0 attempted", self.send_due().stdout)
-        time.sleep(1.3)
+        self.assertIn(rep["next_attempt_unix"] - started, (2, 3))  # the backoff
+        self.not_due_before(rep["next_attempt_unix"])
         p = self.send_due()
         self.assertIn(b"1 delivered", p.stdout)
         self.assertEqual(f.count(), 2)
@@ -269,7 +276,7 @@ class Submission(unittest.TestCase):
         f = self.form(default=503)
         g = self.form(default=422)
         self.configure(form_destination("down", f.url) + form_destination("strict", g.url),
-                       "submission:\n  max_attempts: 3\n  backoff_seconds: 1\n")
+                       "submission:\n  max_attempts: 3\n  backoff_seconds: 2\n")
         report, _ = self.new_report()
         refused, _ = self.new_report()
         self.submit(report, "down")
@@ -281,13 +288,15 @@ class Submission(unittest.TestCase):
         self.assertEqual(rep["submit_state"], "failed")
         self.assertIn("422", rep["last_error"])
         self.assertEqual(f.count(), 1)
-        self.assertEqual(report_get(self.api, report)["submit_state"], "retry")
-        time.sleep(1.3)  # backoff 1 s, then 2 s: doubling
+        first = report_get(self.api, report)
+        self.assertEqual(first["submit_state"], "retry")
+        self.not_due_before(first["next_attempt_unix"])
+        started = int(time.time())
         self.assertIn(b"1 to retry", self.send_due().stdout)
         self.assertEqual(f.count(), 2)
-        time.sleep(1.3)
-        self.assertIn(b"0 attempted", self.send_due().stdout)
-        time.sleep(1.0)
+        second = report_get(self.api, report)["next_attempt_unix"]
+        self.assertIn(second - started, (4, 5))  # 2 s doubled
+        self.not_due_before(second)
         p = self.send_due()
         self.assertEqual(p.returncode, 1, p.stdout)
         self.assertIn(b"1 failed", p.stdout)
@@ -297,7 +306,7 @@ class Submission(unittest.TestCase):
         self.assertEqual(rep["attempts"], 3)
         self.assertIn("gave up after 3 attempts", rep["last_error"])
         self.assertEqual(f.count(), 3)
-        time.sleep(1.2)
+        time.sleep(1.0)
         self.assertIn(b"0 attempted", self.send_due().stdout)
         self.assertEqual(f.count(), 3)
         self.assertEqual([s["outcome"] for s in self.submissions(report)],

@@ -321,7 +321,9 @@ static int on_debug(CURL *curl, curl_infotype type, char *data, size_t size, voi
             n--;
         if (n >= sizeof x->last_reply)
             n = sizeof x->last_reply - 1;
-        memcpy(x->last_reply, data, n);
+        /* replies are ASCII (RFC 5321 §4.2); anything else is not passed on */
+        for (size_t k = 0; k < n; k++)
+            x->last_reply[k] = data[k] >= 0x20 && data[k] < 0x7f ? data[k] : '?';
         x->last_reply[n] = '\0';
         x->secret_next = size >= 3 && memcmp(data, "334", 3) == 0;
         break;

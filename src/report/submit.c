@@ -359,23 +359,48 @@ static void on_exchange(void *ctx, const jk_http_exchange *x)
         logf_(r->env, "evidence of %s not built: %s", x->url ? x->url : "?", err.message);
 }
 
-/* Text for a detail or a log line: one line, at most max bytes, valid
- * UTF-8 (a cut character is dropped). */
+/* The length of the valid UTF-8 sequence at s (RFC 3629 §4: no overlong
+ * forms, no surrogates, nothing past U+10FFFF); 0 when there is none. */
+static size_t utf8_seq(const unsigned char *s, size_t len)
+{
+    unsigned char c = s[0];
+    size_t n;
+    unsigned char lo = 0x80, hi = 0xBF;
+    if (c < 0x80)
+        return 1;
+    if (c >= 0xC2 && c <= 0xDF)
+        n = 2;
+    else if (c >= 0xE0 && c <= 0xEF) {
+        n = 3;
+        lo = c == 0xE0 ? 0xA0 : 0x80;
+        hi = c == 0xED ? 0x9F : 0xBF;
+    } else if (c >= 0xF0 && c <= 0xF4) {
+        n = 4;
+        lo = c == 0xF0 ? 0x90 : 0x80;
+        hi = c == 0xF4 ? 0x8F : 0xBF;
+    } else {
+        return 0;
+    }
+    if (n > len || s[1] < lo || s[1] > hi)
+        return 0;
+    for (size_t k = 2; k < n; k++)
+        if (s[k] < 0x80 || s[k] > 0xBF)
+            return 0;
+    return n;
+}
+
+/* Text from outside (a response body, a server's reply, an error naming
+ * it) for a detail, the audit log and a log line: one line, at most max
+ * bytes, valid UTF-8; control characters and broken sequences become a
+ * space. */
 static void put_excerpt(jk_buf *out, const char *s, size_t len, size_t max)
 {
+    const unsigned char *u = (const unsigned char *)s;
     size_t i = 0, kept = 0;
     bool space = false;
     while (i < len && kept < max) {
-        unsigned char c = (unsigned char)s[i];
-        size_t n = c < 0x80 ? 1 : c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 1;
-        if (i + n > len)
-            break;
-        if (c < 0x20 || c == 0x7f || (c >= 0x80 && c < 0xC0)) {
-            space = kept > 0;
-            i++;
-            continue;
-        }
-        if (c == ' ') {
+        size_t n = utf8_seq(u + i, len - i);
+        if (n == 0 || u[i] <= 0x20 || u[i] == 0x7f) {
             space = kept > 0;
             i++;
             continue;
@@ -828,6 +853,14 @@ static int submit_one(run *r, int64_t report_id, jk_error *run_err)
             next = now + wait;
         }
     }
+
+    /* what the outside said goes into the store and the audit log only
+     * as one clean line */
+    jk_buf clean;
+    jk_buf_init(&clean, 0);
+    put_excerpt(&clean, a.detail.data ? a.detail.data : "", a.detail.len, 2 * DETAIL_EXCERPT);
+    jk_buf_release(&a.detail);
+    a.detail = clean;
 
     /* 3. the evidence, then the outcome */
     put_metadata(env, d, dest_name, &rep, n, key, &a);

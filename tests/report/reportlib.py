@@ -40,11 +40,12 @@ class FormServer:
     status, or "hang" (hold the request until release() or hold_seconds);
     when the plan runs out, `default` (200)."""
 
-    def __init__(self, default=200, hold_seconds=60):
+    def __init__(self, default=200, hold_seconds=60, body=None):
         self.requests = []
         self.plan = []
         self.default = default
         self.hold_seconds = hold_seconds
+        self.body = body  # the answer's bytes; None: a JSON count
         self.lock = threading.Lock()
         self.received = threading.Event()
         self.release_event = threading.Event()
@@ -74,7 +75,8 @@ class FormServer:
                 if action == "hang":
                     owner.release_event.wait(owner.hold_seconds)
                     action = 200
-                text = json.dumps({"received": len(owner.requests)}).encode()
+                text = owner.body if owner.body is not None else \
+                    json.dumps({"received": len(owner.requests)}).encode()
                 try:
                     self.send_response(action)
                     self.send_header("Content-Type", "application/json")

@@ -274,7 +274,9 @@ class Submission(unittest.TestCase):
 
     def test_always_failing_gives_up_after_max_attempts(self):
         f = self.form(default=503)
-        g = self.form(default=422)
+        # a refusal whose body is no clean text: it is kept as evidence, and
+        # reaches the store and the audit log as one valid UTF-8 line
+        g = self.form(default=422, body=b"\xff\xfe bad\r\nInjected: yes \xe3\x81 \xe6\x8b\x92\xe5\x90\xa6")
         self.configure(form_destination("down", f.url) + form_destination("strict", g.url),
                        "submission:\n  max_attempts: 3\n  backoff_seconds: 2\n")
         report, _ = self.new_report()
@@ -287,6 +289,8 @@ class Submission(unittest.TestCase):
         rep = report_get(self.api, refused)
         self.assertEqual(rep["submit_state"], "failed")
         self.assertIn("422", rep["last_error"])
+        self.assertIn("bad Injected: yes 拒否", rep["last_error"])
+        self.assertNotIn("\n", rep["last_error"])
         self.assertEqual(f.count(), 1)
         first = report_get(self.api, report)
         self.assertEqual(first["submit_state"], "retry")
@@ -572,6 +576,70 @@ class Submission(unittest.TestCase):
         names = sorted(n for n in os.listdir(summaries) if not n.startswith("."))
         self.assertEqual(len(names), 2, names)  # yesterday's .txt and .csv, once
         self.assertRegex(names[0], r"^\d{4}-\d\d-\d\d\.csv$")
+
+
+class DaemonSummary(unittest.TestCase):
+    """The patrol daemon writes and e-mails the missed days once: a restart
+    neither repeats nor skips one."""
+
+    def test_once_across_restarts(self):
+        left = 86400 - time.time() % 86400
+        if left < 90:  # not across a UTC midnight
+            time.sleep(left + 2)
+        data = DataDir(BIN)
+        tmp = tempfile.mkdtemp()
+        sink = SmtpSink(os.path.join(tmp, "mail"))
+        try:
+            write_config(data, """smtp:
+  url: smtp://127.0.0.1:%d
+  from: patrol@example.jp
+  starttls: false
+  allow_private: true
+summary:
+  email_to: chief@example.jp
+  utc_offset: "+00:00"
+""" % sink.port)
+            day = lambda n: time.strftime("%Y-%m-%d", time.gmtime(time.time() - n * 86400))
+            # three days ago was written by hand: the daemon makes up the two since
+            p = junkai(BIN, ["summary", "--date", day(3), "--data", data.path])
+            self.assertEqual(p.returncode, 0, p.stderr)
+            summaries = os.path.join(data.path, "summaries")
+
+            def run_daemon(until):
+                env = dict(os.environ)
+                env.pop("JUNKAI_DATA", None)
+                d = subprocess.Popen([BIN, "patrol", "--data", data.path],
+                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+                try:
+                    ok = wait_for(until, timeout=30)
+                    time.sleep(6)  # more ticks
+                finally:
+                    d.send_signal(signal.SIGTERM)
+                    _, err = d.communicate(timeout=60)
+                self.assertTrue(ok, err)
+                self.assertEqual(d.returncode, 0, err)
+                return err
+
+            run_daemon(lambda: len(sink.messages()) == 2)
+            names = sorted(n for n in os.listdir(summaries) if n.endswith(".txt"))
+            self.assertEqual(names, [day(n) + ".txt" for n in (3, 2, 1)])
+            subjects = sorted(mail_subject(m["data"])[0] for m in sink.messages())
+            self.assertEqual(subjects, ["junkai 巡回日報 " + day(n) for n in (2, 1)])
+            mtime = os.stat(os.path.join(summaries, day(1) + ".txt")).st_mtime_ns
+            run_daemon(lambda: True)  # a restart
+            self.assertEqual(len(sink.messages()), 2)
+            self.assertEqual(os.stat(os.path.join(summaries, day(1) + ".txt")).st_mtime_ns, mtime)
+            db = sqlite3.connect(data.db)
+            rows = db.execute("SELECT target, action FROM audit WHERE target LIKE 'summary:%'"
+                              " ORDER BY id").fetchall()
+            db.close()
+            self.assertEqual(sorted(rows), sorted([
+                ("summary:" + day(3), "summary.write"),
+                ("summary:" + day(2), "summary.write"), ("summary:" + day(2), "summary.email"),
+                ("summary:" + day(1), "summary.write"), ("summary:" + day(1), "summary.email")]))
+        finally:
+            sink.stop()
+            data.cleanup()
 
 
 if __name__ == "__main__":

@@ -761,6 +761,17 @@ static long backoff_for(const jk_submit_env *env, long attempt_no)
     return d > BACKOFF_CAP_SECONDS ? BACKOFF_CAP_SECONDS : d;
 }
 
+/* Counts the retries that end the list of attempts so far, plus one for
+ * the attempt under way (its outcome is not recorded yet). */
+static int count_retries(void *ctx, const jk_submission_row *row)
+{
+    long *series = ctx;
+    if (!row->outcome)
+        return 0;
+    *series = strcmp(row->outcome, "retry") == 0 ? *series + 1 : 1;
+    return 0;
+}
+
 /* One report: begin, send, keep the evidence, finish. JK_OK unless the
  * store failed (then the run stops). */
 static int submit_one(run *r, int64_t report_id, jk_error *run_err)
@@ -838,16 +849,21 @@ static int submit_one(run *r, int64_t report_id, jk_error *run_err)
     long max = env->max_attempts > 0 ? env->max_attempts : DEFAULT_MAX_ATTEMPTS;
     int64_t now = (int64_t)time(NULL), next = 0;
     if (strcmp(a.outcome, "retry") == 0) {
-        if (n >= max) {
+        /* this attempt's place in the series since the report was queued
+         * (a person's resolve --retry starts a new series) */
+        long series = 1;
+        if (jk_store_report_submissions(env->store, report_id, count_retries, &series, &err))
+            series = n;
+        if (series >= max) {
             a.outcome = "failed";
             jk_buf tmp;
             jk_buf_init(&tmp, 0);
-            jk_buf_printf(&tmp, "gave up after %ld attempts: %s", n,
+            jk_buf_printf(&tmp, "gave up after %ld attempts: %s", series,
                           a.detail.data ? a.detail.data : "");
             jk_buf_release(&a.detail);
             a.detail = tmp;
         } else {
-            long wait = backoff_for(env, n);
+            long wait = backoff_for(env, series);
             if (a.retry_after > wait)
                 wait = a.retry_after > BACKOFF_CAP_SECONDS ? BACKOFF_CAP_SECONDS : a.retry_after;
             next = now + wait;

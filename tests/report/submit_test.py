@@ -315,6 +315,11 @@ class Submission(unittest.TestCase):
         self.assertEqual(f.count(), 3)
         self.assertEqual([s["outcome"] for s in self.submissions(report)],
                          ["retry", "retry", "failed"])
+        # a person's retry starts a new series of max_attempts
+        self.assertEqual(self.cli("report", "resolve", str(report), "--retry").returncode, 0)
+        self.assertIn(b"1 to retry", self.send_due().stdout)
+        self.assertEqual(f.count(), 4)
+        self.assertEqual(report_get(self.api, report)["submit_state"], "retry")
         # a person may queue a failed one again
         p = self.cli("report", "resolve", str(refused), "--drop")
         self.assertEqual(p.returncode, 0, p.stderr)

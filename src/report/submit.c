@@ -1043,6 +1043,7 @@ int jk_submit_run(const jk_submit_env *env, jk_submit_stats *stats, jk_error *er
         if (env->max_body_bytes)
             hc.max_body_bytes = env->max_body_bytes;
         hc.max_retries = -1; /* retries are this engine's, each its own attempt */
+        hc.min_interval_ms = env->min_interval_ms;
         hc.log = env->log;
         hc.log_ctx = env->ctx;
         hc.on_exchange = on_exchange;

@@ -112,6 +112,8 @@ typedef struct jk_submit_env {
     long backoff_seconds;       /* 0: 300; doubles per attempt, capped at a day */
     size_t batch_size;          /* due reports taken per run; 0: 50 */
     long timeout_ms;            /* per attempt; 0: 30 s */
+    long min_interval_ms;       /* between two requests to one host, as
+                                   jk_http_config: 0 its default (1 s), < 0 none */
     size_t max_body_bytes;      /* of a response kept; 0: 8 MiB */
     long first_check_seconds;   /* first removal check after delivery; 0: a day */
     /* when set and nonzero, no further report is started (the one in

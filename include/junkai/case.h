@@ -330,6 +330,21 @@ typedef struct jk_outcome_count {
 typedef int (*jk_outcome_count_fn)(void *ctx, const jk_outcome_count *row);
 int jk_store_outcome_stats(jk_store *st, jk_outcome_count_fn fn, void *ctx, jk_error *err);
 
+/* What happened between two moments, per category (the daily summary):
+ * items found (fetched with a detection of the category; an item with
+ * two categories counts in both), items confirmed (a "confirm" decision
+ * made then; the decision's category, else the item's best hit's), items
+ * reported (their report sent then) and items found removed then. from
+ * and to are UTC "YYYY-MM-DDTHH:MM:SSZ", [from, to). Only categories with
+ * a count; by category id. */
+typedef struct jk_period_count {
+    const char *category;
+    long found, confirmed, reported, removed;
+} jk_period_count;
+typedef int (*jk_period_count_fn)(void *ctx, const jk_period_count *row);
+int jk_store_period_counts(jk_store *st, const char *from, const char *to, jk_period_count_fn fn,
+                           void *ctx, jk_error *err);
+
 #ifdef __cplusplus
 }
 #endif

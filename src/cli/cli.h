@@ -43,6 +43,8 @@ int cmd_verify(int argc, char **argv);
 int cmd_case(int argc, char **argv);
 int cmd_recheck(int argc, char **argv);
 int cmd_capture(int argc, char **argv);
+int cmd_report(int argc, char **argv);
+int cmd_summary(int argc, char **argv);
 
 /* The data directory: the option if given, else $JUNKAI_DATA, else
  * ./junkai-data. */

@@ -44,7 +44,25 @@ static const char default_config[] =
     "#   contact_name: \"\"\n"
     "#   email: \"\"\n"
     "#   phone: \"\"\n"
-    "#   address: \"\"\n";
+    "#   address: \"\"\n"
+    "# Where approved reports are submitted, e-mail, retries and the daily\n"
+    "# summary (docs/reports.md). Secrets stay out of this file: name the\n"
+    "# environment variable that holds them.\n"
+    "# destinations:\n"
+    "#   - name: ihc-form\n"
+    "#     type: http_form          # http_form | http_json | smtp\n"
+    "#     kinds: [ihc]\n"
+    "#     url: https://example.jp/report\n"
+    "#     fields:\n"
+    "#       url: \"{{field.URL}}\"\n"
+    "#       detail: \"{{report.body}}\"\n"
+    "# smtp:\n"
+    "#   url: smtp://mail.example.jp:587\n"
+    "#   from: patrol@example.jp\n"
+    "#   username: patrol\n"
+    "#   password_env: JUNKAI_SMTP_PASSWORD\n"
+    "# submission: {max_attempts: 5, backoff_seconds: 300}\n"
+    "# summary: {email_to: [chief@example.jp], utc_offset: \"+09:00\"}\n";
 
 static int make_dir(const char *path)
 {

@@ -16,6 +16,7 @@
 
 #include "alloc.h"
 #include "audit_cli.h"
+#include "automation.h"
 #include "cli.h"
 #include "collect.h"
 #include "config.h"
@@ -29,9 +30,11 @@ static const char patrol_usage[] =
     "posts are scanned and stored with their detections, each batch committed\n"
     "with the source's cursor, so a patrol killed at any moment resumes where\n"
     "it stopped and stores nothing twice. --once makes one pass and exits;\n"
-    "otherwise the patrol runs until SIGTERM or SIGINT. Log lines go to\n"
-    "standard error. Each pass also runs the removal checks that have fallen\n"
-    "due (at most 100; see 'junkai recheck').\n"
+    "otherwise the patrol runs until SIGTERM or SIGINT, and between passes\n"
+    "also sends the due report submissions (see 'junkai report') and writes\n"
+    "yesterday's summary once a day (see 'junkai summary'). Each pass also\n"
+    "runs the removal checks that have fallen due (at most 100; see 'junkai\n"
+    "recheck'). Log lines go to standard error.\n"
     "\n"
     "  --source NAME   run only that source, now (due or not), once; the audit\n"
     "                  entry names it (target source:NAME) with its outcome\n";
@@ -310,6 +313,8 @@ int cmd_patrol(int argc, char **argv)
         goto done;
     }
     long errors = 0;
+    jk_automation *automation =
+        once ? NULL : jk_automation_new(store, jk_data_dir(data), &cfg, log_line, &prog);
     char started[32], outcome[1200] = "";
     time_t t0 = time(NULL);
     struct tm tm0;
@@ -327,6 +332,7 @@ int cmd_patrol(int argc, char **argv)
         errors += jk_evidence_sink_errors(evidence) - evidence_errors;
         if (once)
             break;
+        errors += jk_automation_tick(automation, &stop_requested); /* submissions, summary */
         for (int s = 0; s < 5 && !stop_requested; s++)
             sleep(1); /* the next source may become due */
     } while (!stop_requested);
@@ -360,6 +366,7 @@ int cmd_patrol(int argc, char **argv)
         jk_cli_error("%s", err.message);
         status = JK_EXIT_ERROR;
     }
+    jk_automation_free(automation);
 done:
     jk_http_free(http);
     jk_evidence_sink_free(evidence);

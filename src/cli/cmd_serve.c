@@ -201,6 +201,8 @@ int cmd_serve(int argc, char **argv)
     cfg.org = &org;
     /* junkai.yaml removal.first_hours: when a sent report's first removal check falls */
     cfg.removal_first_seconds = conf.removal.first_hours * 3600;
+    cfg.destinations = conf.destinations;
+    cfg.destination_count = conf.destination_count;
 
     /* The server's threads inherit this mask, so the signals reach only
      * sigwait below and the server stops from one place. */

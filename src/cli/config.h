@@ -1,8 +1,11 @@
 /*
  * config.h — the data directory's junkai.yaml: who runs this patrol (the
  * contact sent in every User-Agent), which rule packs to load, the HTTP
- * limits of collectors and platform credentials. Every key is optional;
- * a missing file means every default.
+ * limits of collectors, platform credentials, who files reports, where
+ * approved reports are submitted (destinations, SMTP, retries) and the
+ * daily summary. Every key is optional; a missing file means every
+ * default. Secrets (the SMTP password, a destination's token) are never in
+ * the file: it names the environment variables holding them.
  */
 #ifndef JK_CONFIG_H
 #define JK_CONFIG_H
@@ -10,6 +13,8 @@
 #include <stddef.h>
 
 #include "junkai/error.h"
+#include "smtp.h"
+#include "submit.h"
 
 /* Who files the reports (the sender block of every report template). */
 typedef struct jk_config_org {
@@ -34,20 +39,33 @@ typedef struct jk_config {
     char *contact; /* "" when unset */
     char **rules;  /* rule pack paths; rule_count of them */
     size_t rule_count;
-    char *x_bearer_token;  /* NULL when unset */
-    size_t max_body_bytes; /* 0 = the fetch layer's default */
-    long timeout_ms;       /* 0 = default */
-    long min_interval_ms;  /* -1 = default */
-    int max_redirects;     /* -1 = default */
-    int max_retries;       /* -1 = default */
-    jk_config_org org;     /* organization: who files the reports */
-    jk_config_removal removal;
+    char *x_bearer_token;         /* NULL when unset */
+    size_t max_body_bytes;        /* 0 = the fetch layer's default */
+    long timeout_ms;              /* 0 = default */
+    long min_interval_ms;         /* -1 = default */
+    int max_redirects;            /* -1 = default */
+    int max_retries;              /* -1 = default */
+    jk_config_org org;            /* organization: who files the reports */
+    jk_config_removal removal;    /* removal: the schedule of removal checks */
+    jk_destination *destinations; /* destinations: where reports are submitted */
+    size_t destination_count;
+    jk_smtp_config smtp;         /* smtp: the e-mail relay (smtp.url NULL: none) */
+    long submit_max_attempts;    /* submission.max_attempts; default 5 */
+    long submit_backoff_seconds; /* submission.backoff_seconds; doubles; default 300 */
+    long submit_batch_size;      /* submission.batch_size; default 50 */
+    char **summary_email_to;     /* summary.email_to; summary_email_count of them */
+    size_t summary_email_count;
+    int summary_utc_offset_minutes; /* summary.utc_offset; default +09:00 (540) */
 } jk_config;
 
 /* Read DIR/junkai.yaml into cfg (cleared first). A missing file is not an
  * error. Returns JK_OK, or JK_EPARSE with err naming file:line:column of
- * the first problem (unknown key, wrong type, bad number). */
+ * the first problem (unknown key, wrong type, bad number, a template that
+ * does not parse, a destination that cannot work). */
 int jk_config_load(const char *data_dir, jk_config *cfg, jk_error *err);
 void jk_config_release(jk_config *cfg);
+
+/* The destination named name, or NULL. */
+const jk_destination *jk_config_destination(const jk_config *cfg, const char *name);
 
 #endif

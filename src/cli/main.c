@@ -28,6 +28,8 @@ static const jk_command commands[] = {
     {"case", cmd_case, "list and show cases; write a case's evidence package"},
     {"recheck", cmd_recheck, "re-fetch reported items on a schedule: removed yet? since when?"},
     {"capture", cmd_capture, "keep a page as evidence: full-page screenshot, DOM and MHTML"},
+    {"report", cmd_report, "list and show reports; submit approved ones to their destinations"},
+    {"summary", cmd_summary, "write (and e-mail) the daily summary: found, reported, removed"},
 };
 
 static void usage(FILE *to)

@@ -201,8 +201,8 @@ const char *jk_evidence_kind_suffix(const char *kind)
     static const struct {
         const char *kind, *suffix;
     } kinds[] = {
-        {"http", ".warc.gz"}, {"screenshot", ".png"}, {"dom", ".html"},
-        {"mhtml", ".mhtml"},  {"capture", ".json"},
+        {"http", ".warc.gz"},  {"submission", ".warc.gz"}, {"screenshot", ".png"},
+        {"dom", ".html"},      {"mhtml", ".mhtml"},        {"capture", ".json"},
     };
     for (size_t i = 0; kind && i < sizeof kinds / sizeof kinds[0]; i++)
         if (strcmp(kinds[i].kind, kind) == 0)

@@ -47,7 +47,8 @@ int jk_evidence_store_file(const char *evidence_dir, const void *data, size_t le
 int jk_evidence_store_blob(const char *evidence_dir, const void *data, size_t len,
                            const char *suffix, char sha_hex[65], char **rel_path, jk_error *err);
 
-/* The file name suffix of an evidence row's kind: "http" → ".warc.gz",
+/* The file name suffix of an evidence row's kind: "http" and "submission" (the
+ * exchange of a report sent to a destination) → ".warc.gz",
  * "screenshot" → ".png", "dom" → ".html", "mhtml" → ".mhtml", "capture"
  * → ".json"; NULL for a kind junkai does not write. */
 const char *jk_evidence_kind_suffix(const char *kind);

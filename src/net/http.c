@@ -637,7 +637,8 @@ static curl_socket_t on_open_socket(void *userdata, curlsocktype purpose,
 typedef struct hop_request {
     const char *url;
     url_parts *parts;
-    bool post;
+    bool post; /* a body goes out (POST, or PUT with put set) */
+    bool put;
     const char *body;
     size_t body_len;
     const char *content_type;
@@ -645,6 +646,8 @@ typedef struct hop_request {
     const char *if_none_match;
     const char *if_modified_since;
     const char *accept;
+    const char *const *headers; /* the request's own, "Name: value" */
+    size_t header_count;
 } hop_request;
 
 static int add_header(struct curl_slist **list, const char *name, const char *value)
@@ -703,6 +706,13 @@ static int hop_perform(jk_http *h, hop *x, const hop_request *r, CURLcode *cc)
     if (!rc && r->post)
         rc = add_header(&headers, "Content-Type",
                         r->content_type ? r->content_type : "application/x-www-form-urlencoded");
+    for (size_t i = 0; !rc && i < r->header_count; i++) {
+        struct curl_slist *next = curl_slist_append(headers, r->headers[i]);
+        if (next)
+            headers = next;
+        else
+            rc = JK_ENOMEM;
+    }
     if (!rc && r->post) {
         /* No "Expect: 100-continue" round trip: bodies here are small. */
         struct curl_slist *next = curl_slist_append(headers, "Expect:");
@@ -750,6 +760,8 @@ static int hop_perform(jk_http *h, hop *x, const hop_request *r, CURLcode *cc)
         curl_easy_setopt(c, CURLOPT_POST, 1L);
         curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)r->body_len);
         curl_easy_setopt(c, CURLOPT_POSTFIELDS, r->body ? r->body : "");
+        if (r->put)
+            curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, "PUT");
     }
     *cc = curl_easy_perform(c);
     curl_easy_setopt(c, CURLOPT_HTTPHEADER, NULL);
@@ -793,7 +805,7 @@ static void report_exchange(jk_http *h, const hop *x, const hop_request *r, long
     jk_http_exchange e;
     memset(&e, 0, sizeof e);
     e.url = r->url;
-    e.method = r->post ? "POST" : "GET";
+    e.method = r->put ? "PUT" : r->post ? "POST" : "GET";
     e.request_headers = request ? request : "";
     e.request_headers_len = request ? strlen(request) : 0;
     if (r->post && r->body) {
@@ -842,11 +854,13 @@ static int fetch(jk_http *h, const jk_http_request *req, size_t limit, int max_r
     char *from = NULL; /* the URL that redirected here, for messages */
     int retries = 0;
     long status = 0;
+    bool hop_answered = false; /* a redirect answered an earlier hop */
     int rc = url_parse(url, &first, err);
     if (rc)
         goto done;
     hop_request r = {0};
-    r.post = req->method && strcmp(req->method, "POST") == 0;
+    r.put = req->method && strcmp(req->method, "PUT") == 0;
+    r.post = r.put || (req->method && strcmp(req->method, "POST") == 0);
     r.body = req->body;
     r.body_len = req->body_len;
     r.content_type = req->content_type;
@@ -854,6 +868,8 @@ static int fetch(jk_http *h, const jk_http_request *req, size_t limit, int max_r
     r.if_none_match = req->if_none_match;
     r.if_modified_since = req->if_modified_since;
     r.accept = req->accept;
+    r.headers = req->headers;
+    r.header_count = req->header_count;
 
     for (int redirects = 0;; redirects++) {
         url_release(&parts);
@@ -970,8 +986,10 @@ static int fetch(jk_http *h, const jk_http_request *req, size_t limit, int max_r
                               max_redirects, location);
             goto done;
         }
-        if (status == 303 || (r.post && (status == 301 || status == 302))) {
+        hop_answered = true;
+        if (status == 303 || (r.post && !r.put && (status == 301 || status == 302))) {
             r.post = false;
+            r.put = false;
             r.body = NULL;
             r.body_len = 0;
         }
@@ -998,9 +1016,12 @@ static int fetch(jk_http *h, const jk_http_request *req, size_t limit, int max_r
         resp->remote_ip = jk_strdup(ip);
     resp->fetched_unix_ms = unix_ms();
     resp->retries = retries;
+    resp->request_sent = true;
     rc = JK_OK;
 
 done:
+    if (rc)
+        resp->request_sent = hop_answered || x.sent.len > 0;
     url_release(&parts);
     url_release(&first);
     free(url);
@@ -1153,9 +1174,20 @@ int jk_http_fetch(jk_http *h, const jk_http_request *req, jk_http_response *resp
     jk_http_response_release(resp);
     if (!h || !req || !req->url)
         return jk_error_set(err, JK_EINVAL, "http: no URL to fetch");
-    if (req->method && strcmp(req->method, "GET") != 0 && strcmp(req->method, "POST") != 0)
-        return jk_error_set(err, JK_EINVAL, "%s: method %s is not supported (GET or POST)",
+    if (req->method && strcmp(req->method, "GET") != 0 && strcmp(req->method, "POST") != 0 &&
+        strcmp(req->method, "PUT") != 0)
+        return jk_error_set(err, JK_EINVAL, "%s: method %s is not supported (GET, POST or PUT)",
                             req->url, req->method);
+    for (size_t i = 0; i < req->header_count; i++) {
+        const char *hdr = req->headers[i];
+        size_t name = hdr ? strcspn(hdr, ":") : 0;
+        bool ok = hdr && name > 0 && hdr[name] == ':' && !has_control(hdr);
+        for (size_t k = 0; ok && k < name; k++)
+            ok = hdr[k] > 0x20 && hdr[k] < 0x7f;
+        if (!ok)
+            return jk_error_set(err, JK_EINVAL, "%.200s: request header %zu is not \"Name: value\"",
+                                req->url, i + 1);
+    }
     const char *values[] = {req->url, req->content_type, req->bearer_token, req->if_none_match,
                             req->if_modified_since, req->accept};
     for (size_t i = 0; i < sizeof values / sizeof values[0]; i++)

@@ -95,7 +95,8 @@ typedef struct jk_http_config {
 void jk_http_config_default(jk_http_config *cfg);
 
 typedef struct jk_http_request {
-    const char *method; /* "GET" (default when NULL) or "POST" */
+    const char *method; /* "GET" (default when NULL), "POST" or "PUT" (a PUT sends
+                           its body like a POST) */
     const char *url;
     const char *body; /* POST body, body_len bytes */
     size_t body_len;
@@ -106,6 +107,10 @@ typedef struct jk_http_request {
     const char *accept;            /* Accept header; NULL: any */
     bool allow_private;            /* the source was added with --allow-private */
     bool obey_robots;              /* check the host's robots.txt first */
+    /* More request headers, each "Name: value" (an Idempotency-Key…);
+     * header_count of them. Sent on every hop and kept in the evidence. */
+    const char *const *headers;
+    size_t header_count;
 } jk_http_request;
 
 typedef struct jk_http_response {
@@ -123,6 +128,11 @@ typedef struct jk_http_response {
     char *remote_ip;      /* the address that answered */
     long long fetched_unix_ms;
     int retries;          /* how many retries this fetch took (429/5xx/timeout) */
+    /* Set also when the fetch fails: the request (its header block at
+     * least) went out on the last attempt, or an earlier hop was answered,
+     * so the server may have acted on it. A submitter tells "never sent"
+     * (safe to send again) from "sent, no answer" by it. */
+    bool request_sent;
 } jk_http_response;
 
 /* NULL on allocation failure or when libcurl cannot start (err says). A

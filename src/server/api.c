@@ -1026,5 +1026,7 @@ const jk_route jk_api_routes[] = {
     {"POST", "/api/reports/{id}/sent", JK_ROLE_SUPERVISOR, true, api_report_sent,
      "mark an approved report sent by hand"},
     {"GET", "/api/evidence/{id}", JK_ROLE_PATROLLER, false, api_evidence_get, "one evidence file"},
+    {"POST", "/api/reports/{id}/submit", JK_ROLE_SUPERVISOR, true, api_report_submit,
+     "queue an approved report for a destination"},
 };
 const size_t jk_api_route_count = sizeof jk_api_routes / sizeof jk_api_routes[0];

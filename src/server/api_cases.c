@@ -18,6 +18,7 @@
 #include "junkai/case.h"
 #include "junkai/taxonomy.h"
 #include "package.h"
+#include "submit.h"
 
 #include <sodium.h>
 
@@ -928,6 +929,73 @@ void api_report_approve(jk_request *req)
 void api_report_sent(jk_request *req)
 {
     report_write(req, "report.sent");
+}
+
+/* Queue an approved report for one of junkai.yaml's destinations; the
+ * patrol daemon (or `junkai report send-due`) sends it. */
+void api_report_submit(jk_request *req)
+{
+    int64_t id;
+    const char *name;
+    if (!path_id(req, 0, "report", &id) || !api_require_body(req) ||
+        !api_body_string(req, "destination", true, 64, &name))
+        return;
+    const jk_server_config *cfg = jk_server_config_of(req->srv);
+    const jk_destination *d = NULL;
+    for (size_t i = 0; i < cfg->destination_count && !d; i++)
+        if (strcmp(cfg->destinations[i].name, name) == 0)
+            d = &cfg->destinations[i];
+    if (!d) {
+        jk_buf known;
+        jk_buf_init(&known, 0);
+        for (size_t i = 0; i < cfg->destination_count; i++)
+            jk_buf_printf(&known, "%s%s", i ? ", " : "", cfg->destinations[i].name);
+        jk_reply_error(req, 400, "junkai.yaml names no destination \"%s\" (%s%s)", name,
+                       known.len ? "known: " : "destinations: is empty",
+                       known.data ? known.data : "");
+        jk_buf_release(&known);
+        return;
+    }
+    report_full f = {0};
+    jk_buf_init(&f.body, 0);
+    jk_error err;
+    int rc = jk_store_report_get(req->store, id, copy_report, &f, &err);
+    if (rc) {
+        report_full_release(&f);
+        reply_store_error(req, rc, &err);
+        return;
+    }
+    if (!jk_destination_takes(d, f.kind)) {
+        jk_reply_error(req, 409, "destination %s does not take %s reports", d->name, f.kind);
+        report_full_release(&f);
+        return;
+    }
+    report_full_release(&f);
+    rc = api_write_begin(req, &err);
+    if (!rc)
+        rc = jk_store_report_queue(req->store, id, d->name, &err);
+    if (!rc) {
+        char target[32];
+        snprintf(target, sizeof target, "report:%lld", (long long)id);
+        rc = api_write_commit(req, "report.queue", target,
+                              json_pack("{s:s}", "destination", d->name), &err);
+    }
+    if (rc) {
+        jk_store_rollback(req->store);
+        reply_store_error(req, rc, &err);
+        return;
+    }
+    memset(&f, 0, sizeof f);
+    jk_buf_init(&f.body, 0);
+    if ((rc = jk_store_report_get(req->store, id, copy_report, &f, &err))) {
+        report_full_release(&f);
+        jk_reply_internal(req, &err);
+        return;
+    }
+    json_object_del(f.json, "body");
+    json_object_del(f.json, "fields");
+    jk_reply(req, 200, json_pack("{s:O}", "report", f.json));
+    report_full_release(&f);
 }
 
 /* ---- evidence files ---- */

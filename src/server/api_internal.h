@@ -81,6 +81,7 @@ void api_report_get(jk_request *req);
 void api_report_download(jk_request *req);
 void api_report_approve(jk_request *req);
 void api_report_sent(jk_request *req);
+void api_report_submit(jk_request *req);
 void api_evidence_get(jk_request *req);
 
 /* api_sources.c: run now, rule packs, the rule try-out. */

@@ -62,6 +62,10 @@ typedef struct jk_server_config {
     const struct jk_report_org *org;
     /* the first removal check after a report is sent; 0: 24 hours */
     long removal_first_seconds;
+    /* where approved reports may be submitted (junkai.yaml destinations:;
+     * POST /api/reports/{id}/submit queues for one); not owned */
+    const struct jk_destination *destinations;
+    size_t destination_count;
 } jk_server_config;
 
 /* Open the store connections and start listening. JK_EINVAL on a bad

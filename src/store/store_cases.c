@@ -8,6 +8,7 @@
 #include <sodium.h>
 #include <string.h>
 
+#include "civil.h"
 #include "junkai/case.h"
 #include "junkai/taxonomy.h"
 #include "store_ops.h"
@@ -319,4 +320,13 @@ int jk_store_removal_stats(jk_store *st, const char *by, jk_removal_stat_fn fn, 
 int jk_store_outcome_stats(jk_store *st, jk_outcome_count_fn fn, void *ctx, jk_error *err)
 {
     return CASE_OPS(st)->outcome_stats(st->impl, fn, ctx, err);
+}
+
+int jk_store_period_counts(jk_store *st, const char *from, const char *to, jk_period_count_fn fn,
+                           void *ctx, jk_error *err)
+{
+    int64_t a, b;
+    if (!from || !to || !jk_utc_parse(from, &a) || !jk_utc_parse(to, &b) || a > b)
+        return jk_error_set(err, JK_EINVAL, "a period runs from one UTC time to a later one");
+    return CASE_OPS(st)->period_counts(st->impl, from, to, fn, ctx, err);
 }

@@ -68,6 +68,8 @@ struct jk_store_case_ops {
     int (*removal_stats)(void *impl, bool by_host, jk_removal_stat_fn fn, void *ctx,
                          jk_error *err);
     int (*outcome_stats)(void *impl, jk_outcome_count_fn fn, void *ctx, jk_error *err);
+    int (*period_counts)(void *impl, const char *from, const char *to, jk_period_count_fn fn,
+                         void *ctx, jk_error *err);
 };
 
 /* Capture jobs (junkai/capture_jobs.h). */

@@ -63,6 +63,7 @@ enum {
     CS_REMOVAL_ROWS,
     CS_REMOVAL_GET,
     CS_OUTCOME_STATS,
+    CS_PERIOD_COUNTS,
     CS_COUNT
 };
 
@@ -253,6 +254,22 @@ static const char *const case_statements[CS_COUNT] = {
         " UNION ALL SELECT " REMOVAL_CATEGORY ", substr(r.removed_at, 1, 7), 0, 1"
         "  FROM removal_checks r WHERE r.removed_at IS NOT NULL)"
         " GROUP BY category, month ORDER BY month, category",
+    /* the daily summary: four counts of one period, each from its own
+     * indexed time column (items_fetched, removal_checks' times are few) */
+    [CS_PERIOD_COUNTS] =
+        "SELECT category, sum(f), sum(c), sum(rep), sum(rem) FROM ("
+        " SELECT d.category AS category, count(DISTINCT d.item_id) AS f, 0 AS c, 0 AS rep,"
+        "  0 AS rem FROM items i JOIN detections d ON d.item_id = i.id"
+        "  WHERE i.fetched_at >= ?1 AND i.fetched_at < ?2 GROUP BY d.category"
+        " UNION ALL SELECT coalesce(x.category, (SELECT d.category FROM detections d"
+        "   WHERE d.item_id = x.item_id ORDER BY d.score DESC, d.rule_id LIMIT 1), 'unknown'),"
+        "  0, count(DISTINCT x.item_id), 0, 0 FROM decisions x"
+        "  WHERE x.decision = 'confirm' AND x.at >= ?1 AND x.at < ?2 GROUP BY 1"
+        " UNION ALL SELECT " REMOVAL_CATEGORY ", 0, 0, count(*), 0 FROM removal_checks r"
+        "  WHERE r.reported_at >= ?1 AND r.reported_at < ?2 GROUP BY 1"
+        " UNION ALL SELECT " REMOVAL_CATEGORY ", 0, 0, 0, count(*) FROM removal_checks r"
+        "  WHERE r.removed_at >= ?1 AND r.removed_at < ?2 GROUP BY 1)"
+        " GROUP BY category ORDER BY category",
 };
 
 int jk_sqlite_cases_prepare(sqlite_store *s, jk_error *err)
@@ -1216,6 +1233,26 @@ static int sq_outcome_stats(void *impl, jk_outcome_count_fn fn, void *ctx, jk_er
     return each_row(s, cs(s, CS_OUTCOME_STATS), emit_outcome, &e, err, "counting outcomes");
 }
 
+static int emit_period(sqlite3_stmt *st, void *arg)
+{
+    emit_ctx *e = arg;
+    jk_period_count row = {col_text(st, 0), (long)sqlite3_column_int64(st, 1),
+                           (long)sqlite3_column_int64(st, 2), (long)sqlite3_column_int64(st, 3),
+                           (long)sqlite3_column_int64(st, 4)};
+    return ((jk_period_count_fn)e->fn)(e->ctx, &row);
+}
+
+static int sq_period_counts(void *impl, const char *from, const char *to, jk_period_count_fn fn,
+                            void *ctx, jk_error *err)
+{
+    sqlite_store *s = impl;
+    sqlite3_stmt *st = cs(s, CS_PERIOD_COUNTS);
+    bind_text(st, 1, from);
+    bind_text(st, 2, to);
+    emit_ctx e = {(void *)fn, ctx, 0};
+    return each_row(s, st, emit_period, &e, err, "counting a period");
+}
+
 const struct jk_store_case_ops jk_sqlite_case_ops = {
     .case_add = sq_case_add,
     .case_get = sq_case_get,
@@ -1251,4 +1288,5 @@ const struct jk_store_case_ops jk_sqlite_case_ops = {
     .removal_record = sq_removal_record,
     .removal_stats = sq_removal_stats,
     .outcome_stats = sq_outcome_stats,
+    .period_counts = sq_period_counts,
 };

@@ -140,6 +140,8 @@ typedef struct jk_case_evidence {
     const char *url;
     const char *created_at;
     int64_t size;
+    const char *captured_at; /* when the content was captured (NULL: created_at) */
+    const char *operator_;   /* who or what captured it; NULL when not recorded */
 } jk_case_evidence;
 typedef int (*jk_case_evidence_fn)(void *ctx, const jk_case_evidence *ev);
 int jk_store_case_evidence(jk_store *st, int64_t case_id, jk_case_evidence_fn fn, void *ctx,

@@ -62,7 +62,11 @@ static const char default_config[] =
     "#   username: patrol\n"
     "#   password_env: JUNKAI_SMTP_PASSWORD\n"
     "# submission: {max_attempts: 5, backoff_seconds: 300}\n"
-    "# summary: {email_to: [chief@example.jp], utc_offset: \"+09:00\"}\n";
+    "# summary: {email_to: [chief@example.jp], utc_offset: \"+09:00\"}\n"
+    "# Removal checks of reported items (docs/removal.md): the first check this\n"
+    "# long after a report is sent, then doubling up to max_hours, none after\n"
+    "# stop_days.\n"
+    "# removal: {first_hours: 24, max_hours: 168, stop_days: 90}\n";
 
 static int make_dir(const char *path)
 {

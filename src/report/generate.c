@@ -207,12 +207,14 @@ static int add_evidence(void *p, const jk_case_evidence *ev)
     json_t *item = json_object_get(g->by_id, key);
     if (!item)
         return 0;
-    json_array_append_new(json_object_get(item, "evidence"),
-                          json_pack("{s:I, s:o, s:o, s:o, s:o, s:o, s:I}", "id", (json_int_t)ev->id,
-                                    "sha256", str_or_empty(ev->sha256), "kind",
-                                    str_or_empty(ev->kind), "path", str_or_empty(ev->path), "url",
-                                    str_or_empty(ev->url), "created_at",
-                                    str_or_empty(ev->created_at), "size", (json_int_t)ev->size));
+    json_array_append_new(
+        json_object_get(item, "evidence"),
+        json_pack("{s:I, s:o, s:o, s:o, s:o, s:o, s:I, s:o, s:o}", "id", (json_int_t)ev->id,
+                  "sha256", str_or_empty(ev->sha256), "kind", str_or_empty(ev->kind), "path",
+                  str_or_empty(ev->path), "url", str_or_empty(ev->url), "created_at",
+                  str_or_empty(ev->created_at), "size", (json_int_t)ev->size, "captured_at",
+                  str_or_empty(ev->captured_at ? ev->captured_at : ev->created_at), "operator",
+                  str_or_empty(ev->operator_)));
     return 0;
 }
 

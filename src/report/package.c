@@ -49,7 +49,10 @@ static la_ssize_t to_buf(struct archive *a, void *p, const void *data, size_t le
     return jk_buf_append(p, data, len) ? -1 : (la_ssize_t)len;
 }
 
-static int put_file(writer *w, const char *path, const void *data, size_t len, bool listed)
+/* Add a file to the archive; a listed one also goes into SHA256SUMS and the
+ * manifest, with what meta says of it (stolen; may be NULL). */
+static int put_file(writer *w, const char *path, const void *data, size_t len, bool listed,
+                    json_t *meta)
 {
     struct archive_entry *e = archive_entry_new();
     archive_entry_set_pathname(e, path);
@@ -62,14 +65,57 @@ static int put_file(writer *w, const char *path, const void *data, size_t len, b
         (len && archive_write_data(w->a, data, len) != (la_ssize_t)len))
         rc = jk_error_set(w->err, JK_EIO, "package: %s: %s", path, archive_error_string(w->a));
     archive_entry_free(e);
-    if (rc || !listed)
+    if (rc || !listed) {
+        json_decref(meta);
         return rc;
+    }
     char hex[65];
     sha256_hex(data, len, hex);
-    json_array_append_new(w->files, json_pack("{s:s, s:s, s:I}", "path", path, "sha256", hex,
-                                              "size", (json_int_t)len));
+    json_t *entry =
+        json_pack("{s:s, s:s, s:I}", "path", path, "sha256", hex, "size", (json_int_t)len);
+    if (meta)
+        json_object_update(entry, meta);
+    json_decref(meta);
+    json_array_append_new(w->files, entry);
     jk_buf_printf(&w->sums, "%s  %s\n", hex, path);
     return JK_OK;
+}
+
+static const char *member(json_t *o, const char *key)
+{
+    const char *s = json_string_value(json_object_get(o, key));
+    return s && *s ? s : "-";
+}
+
+/* MANIFEST.txt: the manifest for people, one file per line with its hash,
+ * size, when it was captured or made and by whom, and what it is. */
+static int put_manifest_text(writer *w, int64_t case_id, const char *now, const char *user)
+{
+    jk_buf t;
+    jk_buf_init(&t, 0);
+    jk_buf_printf(&t,
+                  "junkai evidence package: case %lld, made %s by %s\n"
+                  "Every file with its SHA-256, size, when it was captured (or made), by whom,\n"
+                  "and what it is. Check them with: sha256sum -c SHA256SUMS\n\n",
+                  (long long)case_id, now, user && *user ? user : "-");
+    size_t i;
+    json_t *f;
+    json_array_foreach(w->files, i, f)
+    {
+        json_t *item = json_object_get(f, "item");
+        char what[64] = "";
+        if (json_is_integer(item))
+            snprintf(what, sizeof what, " item %lld", (long long)json_integer_value(item));
+        jk_buf_printf(&t, "%s  %10lld  %-20s  %-24s  %s  (%s%s%s%s)\n", member(f, "sha256"),
+                      (long long)json_integer_value(json_object_get(f, "size")),
+                      member(f, "captured_at"), member(f, "operator"), member(f, "path"),
+                      member(f, "kind"), what, json_object_get(f, "url") ? " " : "",
+                      json_object_get(f, "url") ? member(f, "url") : "");
+    }
+    int rc = put_file(w, "MANIFEST.txt", t.data ? t.data : "", t.len, true,
+                      json_pack("{s:s}", "kind", "manifest"));
+    jk_buf_release(&t);
+    return rc;
 }
 
 static int put_json(writer *w, const char *path, json_t *v)
@@ -78,7 +124,7 @@ static int put_json(writer *w, const char *path, json_t *v)
     if (!text)
         return jk_error_set(w->err, JK_ENOMEM, "package: %s: out of memory", path);
     size_t len = strlen(text);
-    int rc = put_file(w, path, text, len, true);
+    int rc = put_file(w, path, text, len, true, json_pack("{s:s}", "kind", "record"));
     free(text);
     return rc;
 }
@@ -133,7 +179,12 @@ static int add_report(void *p, const jk_report_row *r)
                   str_or_null(r->approved_by), "approved_at", str_or_null(r->approved_at),
                   "sent_at", str_or_null(r->sent_at), "sent_via", str_or_null(r->sent_via)));
     if (!l->rc)
-        l->rc = put_file(l->w, path, r->body, r->body_len, true);
+        l->rc =
+            put_file(l->w, path, r->body, r->body_len, true,
+                     json_pack("{s:s, s:I, s:s, s:s, s:o, s:o}", "kind", "report", "report",
+                               (json_int_t)r->id, "captured_at", r->created_at ? r->created_at : "",
+                               "operator", r->created_by ? r->created_by : "", "status",
+                               str_or_null(r->status), "sent_at", str_or_null(r->sent_at)));
     return 0;
 }
 
@@ -155,7 +206,9 @@ static const char readme[] =
     "evidence/      the evidence files as kept (WARC records of each fetch,\n"
     "               screenshots, DOM snapshots), named by their SHA-256\n"
     "reports/       each report's text as drafted\n"
-    "manifest.json  every file with its SHA-256 and size\n"
+    "MANIFEST.txt   every file with its SHA-256, size, capture time, operator\n"
+    "               and what it is (item, report, screenshot, WARC…)\n"
+    "manifest.json  the same as JSON\n"
     "SHA256SUMS     the same for: sha256sum -c SHA256SUMS\n"
     "\n"
     "To check it: unpack and run `sha256sum -c SHA256SUMS`, or without\n"
@@ -176,7 +229,8 @@ int jk_package_write(jk_store *st, int64_t case_id, const char *data_dir, const 
     if (archive_write_open2(w.a, out, NULL, to_buf, NULL, NULL) != ARCHIVE_OK)
         rc = jk_error_set(err, JK_EIO, "package: %s", archive_error_string(w.a));
     if (!rc)
-        rc = put_file(&w, "README.txt", readme, sizeof readme - 1, true);
+        rc = put_file(&w, "README.txt", readme, sizeof readme - 1, true,
+                      json_pack("{s:s}", "kind", "readme"));
 
     json_t *items = json_object_get(ctx, "items");
     json_t *seen = json_object(); /* an evidence file shared by items goes in once */
@@ -190,7 +244,11 @@ int jk_package_write(jk_store *st, int64_t case_id, const char *data_dir, const 
         snprintf(path, sizeof path, "items/%lld.txt",
                  (long long)json_integer_value(json_object_get(item, "id")));
         json_t *text = json_object_get(item, "text");
-        rc = put_file(&w, path, json_string_value(text), json_string_length(text), true);
+        rc = put_file(&w, path, json_string_value(text), json_string_length(text), true,
+                      json_pack("{s:s, s:O?, s:O?, s:O?, s:s}", "kind", "item", "item",
+                                json_object_get(item, "id"), "url", json_object_get(item, "url"),
+                                "captured_at", json_object_get(item, "fetched_at"), "operator",
+                                "junkai"));
         json_object_set_new(item, "text_file", json_string(path));
         size_t k;
         json_t *ev;
@@ -211,7 +269,13 @@ int jk_package_write(jk_store *st, int64_t case_id, const char *data_dir, const 
             snprintf(full, sizeof full, "%s/%s", data_dir, rel);
             rc = read_whole(full, &data, err);
             if (!rc)
-                rc = put_file(&w, rel, data.data, data.len, true);
+                rc = put_file(&w, rel, data.data, data.len, true,
+                              json_pack("{s:O?, s:O?, s:O?, s:O?, s:O?}", "kind",
+                                        json_object_get(ev, "kind"), "item",
+                                        json_object_get(item, "id"), "url",
+                                        json_object_get(ev, "url"), "captured_at",
+                                        json_object_get(ev, "captured_at"), "operator",
+                                        json_object_get(ev, "operator")));
             jk_buf_release(&data);
             json_object_set_new(seen, rel, json_true());
         }
@@ -240,6 +304,8 @@ int jk_package_write(jk_store *st, int64_t case_id, const char *data_dir, const 
         rc = put_json(&w, "case.json", doc);
         json_decref(doc);
     }
+    if (!rc)
+        rc = put_manifest_text(&w, case_id, now, user);
     if (!rc) {
         json_t *manifest = json_pack("{s:s, s:I, s:s, s:s, s:O}", "format", PACKAGE_FORMAT, "case",
                                      (json_int_t)case_id, "created_at", now, "created_by",
@@ -248,7 +314,7 @@ int jk_package_write(jk_store *st, int64_t case_id, const char *data_dir, const 
         json_decref(manifest);
     }
     if (!rc)
-        rc = put_file(&w, "SHA256SUMS", w.sums.data ? w.sums.data : "", w.sums.len, false);
+        rc = put_file(&w, "SHA256SUMS", w.sums.data ? w.sums.data : "", w.sums.len, false, NULL);
     if (!rc && archive_write_close(w.a) != ARCHIVE_OK)
         rc = jk_error_set(err, JK_EIO, "package: %s", archive_error_string(w.a));
     archive_write_free(w.a);

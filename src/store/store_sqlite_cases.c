@@ -146,7 +146,8 @@ static const char *const case_statements[CS_COUNT] = {
     /* both links: item_evidence (a fetch that yielded several items) and
      * evidence.item_id (a capture of one item) */
     [CS_CASE_EVIDENCE] =
-        "SELECT x.item_id, e.id, e.sha256, e.path, e.kind, e.url, e.created_at, e.size"
+        "SELECT x.item_id, e.id, e.sha256, e.path, e.kind, e.url, e.created_at, e.size,"
+        " e.captured_at, e.operator"
         " FROM (SELECT ie.item_id AS item_id, ie.evidence_id AS evidence_id"
         "       FROM item_evidence ie JOIN case_items ci ON ci.item_id = ie.item_id"
         "       WHERE ci.case_id = ?1"
@@ -154,7 +155,7 @@ static const char *const case_statements[CS_COUNT] = {
         "       JOIN case_items ci ON ci.item_id = e2.item_id WHERE ci.case_id = ?1) x"
         " JOIN evidence e ON e.id = x.evidence_id ORDER BY x.item_id, e.created_at, e.id",
     [CS_EVIDENCE_GET] = "SELECT coalesce(item_id, 0), id, sha256, path, kind, url, created_at,"
-                        " size FROM evidence WHERE id = ?1",
+                        " size, captured_at, operator FROM evidence WHERE id = ?1",
     [CS_AUDIT_TARGET] = "SELECT id, at, user, action, target, detail, prev_hash, hash"
                         " FROM audit WHERE target = ?1 ORDER BY id",
     [CS_REPORT_SUPERSEDE] =
@@ -239,8 +240,7 @@ static const char *const case_statements[CS_COUNT] = {
         " WHERE item_id = ?1",
     [CS_CASE_REMOVED] =
         "UPDATE cases SET status = 'removed', removed_at = coalesce(?2, " NOW "),"
-        " updated_at = " NOW
-        " WHERE id = (SELECT case_id FROM case_items WHERE item_id = ?1)"
+        " updated_at = " NOW " WHERE id = (SELECT case_id FROM case_items WHERE item_id = ?1)"
         " AND status = 'reported' AND NOT EXISTS (SELECT 1 FROM removal_checks r"
         "   JOIN case_items ci ON ci.item_id = r.item_id"
         "   WHERE ci.case_id = cases.id AND r.removed_at IS NULL)",
@@ -601,6 +601,8 @@ static int emit_case_evidence(sqlite3_stmt *st, void *arg)
         col_text(st, 5),
         col_text(st, 6),
         sqlite3_column_int64(st, 7),
+        col_text(st, 8),
+        col_text(st, 9),
     };
     return ((jk_case_evidence_fn)e->fn)(e->ctx, &ev);
 }

@@ -473,6 +473,35 @@ class ServerCaptureTest(unittest.TestCase):
             server = None
             rc, out, err, _ = junkai(["verify", "--data", d.path])
             self.assertEqual(rc, 0, out + err)
+            # the case's evidence package carries the capture and the fetch's
+            # WARC, each listed with its hash, capture time and operator
+            pkg = os.path.join(d.tmp.name, "case.tar.gz")
+            rc, out, err, _ = junkai(["case", "package", str(case_id), "-o", pkg,
+                                      "--data", d.path])
+            self.assertEqual(rc, 0, out + err)
+            rc, out, err, _ = junkai(["verify", "--package", pkg])
+            self.assertEqual(rc, 0, out + err)
+            import tarfile
+            with tarfile.open(pkg) as tar:
+                names = set(tar.getnames())
+                manifest = json.load(tar.extractfile("manifest.json"))
+                listing = tar.extractfile("MANIFEST.txt").read().decode()
+            rows = db.execute("SELECT kind, path, sha256, captured_at, operator FROM evidence"
+                              " WHERE item_id = ?", (fed,)).fetchall()
+            byname = {f["path"]: f for f in manifest["files"]}
+            for kind, path, sha, captured, operator in rows:
+                self.assertIn(path, names)
+                self.assertEqual(byname[path]["sha256"], sha)
+                self.assertEqual(byname[path]["kind"], kind)
+                self.assertEqual(byname[path]["item"], fed)
+                if kind == "screenshot":
+                    self.assertEqual(byname[path]["operator"], "pat")
+                    self.assertEqual(byname[path]["captured_at"], captured)
+                    line = [l for l in listing.splitlines() if path in l][0]
+                    self.assertTrue(line.startswith(sha), line)
+                    self.assertIn(captured, line)
+                    self.assertIn("pat", line)
+            self.assertTrue(any(p.endswith(".warc.gz") for p in names), names)
             # the CLI lists the jobs and puts the failed one back
             rc, out, err, _ = junkai(["capture", "--jobs", "--data", d.path])
             self.assertEqual(rc, 0, err)

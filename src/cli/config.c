@@ -577,32 +577,55 @@ static int read_smtp(reader *r, const yaml_node_t *map, jk_smtp_config *smtp)
     return JK_OK;
 }
 
-static int read_submission(reader *r, const yaml_node_t *map, jk_config *cfg)
+/* A section of whole numbers, each key with its range and where it goes;
+ * the messages list the keys. */
+typedef struct number_key {
+    const char *key;
+    long min, max;
+    long *out;
+} number_key;
+
+static int read_numbers(reader *r, const yaml_node_t *map, const char *section,
+                        const number_key *keys, size_t n)
 {
-    if (map->type != YAML_MAPPING_NODE)
-        return fail(r, map, "expected a mapping (max_attempts, backoff_seconds, batch_size)",
-                    "submission");
+    char known[256] = "";
+    for (size_t i = 0; i < n; i++)
+        snprintf(known + strlen(known), sizeof known - strlen(known), "%s%s", i ? ", " : "",
+                 keys[i].key);
+    char what[320];
+    if (map->type != YAML_MAPPING_NODE) {
+        snprintf(what, sizeof what, "expected a mapping (%s)", known);
+        return fail(r, map, what, section);
+    }
     for (yaml_node_pair_t *p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top;
          p++) {
         const yaml_node_t *k = yaml_document_get_node(r->doc, p->key);
         const yaml_node_t *v = yaml_document_get_node(r->doc, p->value);
         const char *key = scalar(k);
         char name[160];
-        snprintf(name, sizeof name, "submission.%s", key ? key : "?");
-        int rc;
-        if (key && strcmp(key, "max_attempts") == 0)
-            rc = get_number(r, v, name, 1, 100, &cfg->submit_max_attempts);
-        else if (key && strcmp(key, "backoff_seconds") == 0)
-            rc = get_number(r, v, name, 1, 86400, &cfg->submit_backoff_seconds);
-        else if (key && strcmp(key, "batch_size") == 0)
-            rc = get_number(r, v, name, 1, 1000, &cfg->submit_batch_size);
-        else
-            return fail(r, k, "unknown key (known: max_attempts, backoff_seconds, batch_size)",
-                        name);
+        snprintf(name, sizeof name, "%s.%s", section, key ? key : "?");
+        size_t i = 0;
+        while (key && i < n && strcmp(key, keys[i].key) != 0)
+            i++;
+        if (!key || i == n) {
+            snprintf(what, sizeof what, "unknown key (known: %s)", known);
+            return fail(r, k, what, name);
+        }
+        int rc = get_number(r, v, name, keys[i].min, keys[i].max, keys[i].out);
         if (rc)
             return rc;
     }
     return JK_OK;
+}
+
+static int read_submission(reader *r, const yaml_node_t *map, jk_config *cfg)
+{
+    const number_key keys[] = {
+        {"max_attempts", 1, 100, &cfg->submit_max_attempts},
+        {"backoff_seconds", 1, 86400, &cfg->submit_backoff_seconds},
+        {"batch_size", 1, 1000, &cfg->submit_batch_size},
+    };
+    return read_numbers(r, map, "submission", keys, sizeof keys / sizeof keys[0]);
 }
 
 /* "+09:00", "-05:30", "+00:00" (also "Z"). */
@@ -657,28 +680,12 @@ static int read_summary(reader *r, const yaml_node_t *map, jk_config *cfg)
 /* removal: first_hours, max_hours, stop_days (config.h) */
 static int read_removal(reader *r, const yaml_node_t *map, jk_config_removal *rm)
 {
-    if (map->type != YAML_MAPPING_NODE)
-        return fail(r, map, "expected a mapping (first_hours, max_hours, stop_days)", "removal");
-    for (yaml_node_pair_t *p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top;
-         p++) {
-        const yaml_node_t *k = yaml_document_get_node(r->doc, p->key);
-        const yaml_node_t *v = yaml_document_get_node(r->doc, p->value);
-        const char *key = scalar(k);
-        char name[160];
-        snprintf(name, sizeof name, "removal.%s", key ? key : "?");
-        int rc;
-        if (key && strcmp(key, "first_hours") == 0)
-            rc = get_number(r, v, name, 1, 24L * 365, &rm->first_hours);
-        else if (key && strcmp(key, "max_hours") == 0)
-            rc = get_number(r, v, name, 1, 24L * 365, &rm->max_hours);
-        else if (key && strcmp(key, "stop_days") == 0)
-            rc = get_number(r, v, name, 1, 3650, &rm->stop_days);
-        else
-            return fail(r, k, "unknown key (known: first_hours, max_hours, stop_days)", name);
-        if (rc)
-            return rc;
-    }
-    return JK_OK;
+    const number_key keys[] = {
+        {"first_hours", 1, 24L * 365, &rm->first_hours},
+        {"max_hours", 1, 24L * 365, &rm->max_hours},
+        {"stop_days", 1, 3650, &rm->stop_days},
+    };
+    return read_numbers(r, map, "removal", keys, sizeof keys / sizeof keys[0]);
 }
 
 static int read_root(reader *r, const yaml_node_t *root, jk_config *cfg)

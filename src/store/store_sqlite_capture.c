@@ -72,44 +72,17 @@ static const char *const capture_statements[CJ_COUNT] = {
 
 int jk_sqlite_capture_prepare(sqlite_store *s, jk_error *err)
 {
-    s->capture = jk_calloc(CJ_COUNT, sizeof *s->capture);
-    for (int i = 0; i < CJ_COUNT; i++)
-        if (sqlite3_prepare_v3(s->db, capture_statements[i], -1, SQLITE_PREPARE_PERSISTENT,
-                               &s->capture[i], NULL) != SQLITE_OK)
-            return jk_error_set(err, JK_EIO, "%s: preparing capture statement %d: %s", s->path, i,
-                                sqlite3_errmsg(s->db));
-    return JK_OK;
+    return prepare_table(s, capture_statements, CJ_COUNT, &s->capture, "capture", err);
 }
 
 void jk_sqlite_capture_finalize(sqlite_store *s)
 {
-    for (int i = 0; s->capture && i < CJ_COUNT; i++)
-        sqlite3_finalize(s->capture[i]);
-    free(s->capture);
-    s->capture = NULL;
+    finalize_table(&s->capture, CJ_COUNT);
 }
 
 static sqlite3_stmt *cj(sqlite_store *s, int which)
 {
-    sqlite3_stmt *st = s->capture[which];
-    sqlite3_reset(st);
-    sqlite3_clear_bindings(st);
-    return st;
-}
-
-/* Run a write to its end; *changes the rows it touched (may be NULL). */
-static int cj_write(sqlite_store *s, sqlite3_stmt *st, int *changes, jk_error *err,
-                    const char *what)
-{
-    int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-        ;
-    sqlite3_reset(st);
-    if (rc != SQLITE_DONE)
-        return db_error(s, err, what);
-    if (changes)
-        *changes = sqlite3_changes(s->db);
-    return JK_OK;
+    return fresh(s->capture, which);
 }
 
 static int cj_exists(sqlite_store *s, sqlite3_stmt *st, bool *found, jk_error *err,
@@ -171,7 +144,7 @@ static int sqlite_capture_claim(void *impl, int64_t now_unix, int64_t lease_seco
     sqlite3_stmt *st = cj(s, CJ_FAIL_EXPIRED);
     sqlite3_bind_int64(st, 1, now_unix);
     sqlite3_bind_int64(st, 2, max_attempts);
-    int rc = cj_write(s, st, NULL, err, "failing interrupted captures");
+    int rc = write_all(s, st, NULL, err, "failing interrupted captures");
     if (rc)
         return rc;
     st = cj(s, CJ_CLAIM);
@@ -222,7 +195,7 @@ static int sqlite_capture_finish(void *impl, int64_t id, const char *outcome, in
     bind_text(st, 4, error);
     sqlite3_bind_int64(st, 5, retry_at_unix);
     int changes = 0;
-    int rc = cj_write(s, st, &changes, err, "recording a capture's outcome");
+    int rc = write_all(s, st, &changes, err, "recording a capture's outcome");
     if (!rc && changes == 0)
         rc = job_not_running(s, id, "running", err);
     return rc;
@@ -234,7 +207,7 @@ static int sqlite_capture_release(void *impl, int64_t id, jk_error *err)
     sqlite3_stmt *st = cj(s, CJ_RELEASE);
     sqlite3_bind_int64(st, 1, id);
     int changes = 0;
-    int rc = cj_write(s, st, &changes, err, "putting a capture back");
+    int rc = write_all(s, st, &changes, err, "putting a capture back");
     if (!rc && changes == 0)
         rc = job_not_running(s, id, "running", err);
     return rc;
@@ -246,7 +219,7 @@ static int sqlite_capture_requeue(void *impl, int64_t id, jk_error *err)
     sqlite3_stmt *st = cj(s, CJ_REQUEUE);
     sqlite3_bind_int64(st, 1, id);
     int changes = 0;
-    int rc = cj_write(s, st, &changes, err, "queueing a capture again");
+    int rc = write_all(s, st, &changes, err, "queueing a capture again");
     if (!rc && changes == 0)
         rc = job_not_running(s, id, "failed", err);
     return rc;

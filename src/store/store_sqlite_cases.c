@@ -274,45 +274,17 @@ static const char *const case_statements[CS_COUNT] = {
 
 int jk_sqlite_cases_prepare(sqlite_store *s, jk_error *err)
 {
-    s->cases = jk_calloc(CS_COUNT, sizeof *s->cases);
-    for (int i = 0; i < CS_COUNT; i++)
-        if (sqlite3_prepare_v3(s->db, case_statements[i], -1, SQLITE_PREPARE_PERSISTENT,
-                               &s->cases[i], NULL) != SQLITE_OK)
-            return jk_error_set(err, JK_EIO, "%s: preparing case statement %d: %s", s->path, i,
-                                sqlite3_errmsg(s->db));
-    return JK_OK;
+    return prepare_table(s, case_statements, CS_COUNT, &s->cases, "case", err);
 }
 
 void jk_sqlite_cases_finalize(sqlite_store *s)
 {
-    for (int i = 0; s->cases && i < CS_COUNT; i++)
-        sqlite3_finalize(s->cases[i]);
-    free(s->cases);
-    s->cases = NULL;
+    finalize_table(&s->cases, CS_COUNT);
 }
 
 static sqlite3_stmt *cs(sqlite_store *s, int which)
 {
-    sqlite3_stmt *st = s->cases[which];
-    sqlite3_reset(st);
-    sqlite3_clear_bindings(st);
-    return st;
-}
-
-/* Run a write; *changes the rows it touched. */
-static int cs_write(sqlite_store *s, sqlite3_stmt *st, int *changes, jk_error *err,
-                    const char *what)
-{
-    int rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW)
-        while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-            ;
-    sqlite3_reset(st);
-    if (rc != SQLITE_DONE)
-        return db_error(s, err, what);
-    if (changes)
-        *changes = sqlite3_changes(s->db);
-    return JK_OK;
+    return fresh(s->cases, which);
 }
 
 /* The first column of a one-row query as an integer; *found false when
@@ -368,7 +340,7 @@ static int sq_case_add(void *impl, const char *title, const char *category, cons
     bind_text(st, 2, category);
     bind_text(st, 3, status);
     bind_text(st, 4, created_by);
-    int rc = cs_write(s, st, NULL, err, "opening a case");
+    int rc = write_all(s, st, NULL, err, "opening a case");
     if (!rc && id)
         *id = sqlite3_last_insert_rowid(s->db);
     return rc;
@@ -410,7 +382,7 @@ static int sq_case_update(void *impl, int64_t id, const jk_case_update *u, jk_er
     bind_text(st, 4, u->assignee);
     bind_text(st, 5, u->status);
     int changes = 0;
-    int rc = cs_write(s, st, &changes, err, "updating a case");
+    int rc = write_all(s, st, &changes, err, "updating a case");
     if (!rc && changes == 0)
         rc = jk_error_set(err, JK_ENOTFOUND, "no case %lld", (long long)id);
     return rc;
@@ -457,15 +429,15 @@ static int sq_case_item_add(void *impl, int64_t case_id, int64_t item_id, const 
     sqlite3_bind_int64(st, 1, item_id);
     sqlite3_bind_int64(st, 2, case_id);
     bind_text(st, 3, user);
-    if ((rc = cs_write(s, st, NULL, err, "adding an item to a case")))
+    if ((rc = write_all(s, st, NULL, err, "adding an item to a case")))
         return rc;
     st = cs(s, CS_CASE_CONFIRM);
     sqlite3_bind_int64(st, 1, case_id);
-    if ((rc = cs_write(s, st, NULL, err, "confirming a case")))
+    if ((rc = write_all(s, st, NULL, err, "confirming a case")))
         return rc;
     st = cs(s, CS_CASE_TOUCH);
     sqlite3_bind_int64(st, 1, case_id);
-    return cs_write(s, st, NULL, err, "updating a case");
+    return write_all(s, st, NULL, err, "updating a case");
 }
 
 static int sq_case_item_rm(void *impl, int64_t item_id, jk_error *err)
@@ -480,7 +452,7 @@ static int sq_case_item_rm(void *impl, int64_t item_id, jk_error *err)
         return rc;
     st = cs(s, CS_CASE_TOUCH);
     sqlite3_bind_int64(st, 1, case_id);
-    return cs_write(s, st, NULL, err, "updating a case");
+    return write_all(s, st, NULL, err, "updating a case");
 }
 
 static int emit_review_item(sqlite3_stmt *st, void *arg)
@@ -562,13 +534,13 @@ static int sq_note_add(void *impl, int64_t case_id, const char *user, const char
     sqlite3_bind_int64(st, 1, case_id);
     bind_text(st, 2, user);
     bind_text(st, 3, text);
-    if ((rc = cs_write(s, st, NULL, err, "adding a note")))
+    if ((rc = write_all(s, st, NULL, err, "adding a note")))
         return rc;
     if (id)
         *id = sqlite3_last_insert_rowid(s->db);
     st = cs(s, CS_CASE_TOUCH);
     sqlite3_bind_int64(st, 1, case_id);
-    return cs_write(s, st, NULL, err, "updating a case");
+    return write_all(s, st, NULL, err, "updating a case");
 }
 
 static int emit_note(sqlite3_stmt *st, void *arg)
@@ -671,7 +643,7 @@ static int sq_report_add(void *impl, const jk_report_in *r, const char *body_sha
     sqlite3_bind_int64(st, 1, r->case_id);
     bind_text(st, 2, r->kind);
     bind_text(st, 3, r->doc_key);
-    if ((rc = cs_write(s, st, NULL, err, "superseding earlier drafts")))
+    if ((rc = write_all(s, st, NULL, err, "superseding earlier drafts")))
         return rc;
     st = cs(s, CS_REPORT_ADD);
     sqlite3_bind_int64(st, 1, r->case_id);
@@ -682,14 +654,14 @@ static int sq_report_add(void *impl, const jk_report_in *r, const char *body_sha
     bind_text(st, 6, r->fields_json);
     bind_text(st, 7, body_sha256);
     bind_text(st, 8, r->created_by);
-    if ((rc = cs_write(s, st, NULL, err, "storing a report")))
+    if ((rc = write_all(s, st, NULL, err, "storing a report")))
         return rc;
     int64_t report_id = sqlite3_last_insert_rowid(s->db);
     for (size_t i = 0; i < r->item_count; i++) {
         st = cs(s, CS_REPORT_ITEM_ADD);
         sqlite3_bind_int64(st, 1, report_id);
         sqlite3_bind_int64(st, 2, r->items[i]);
-        if ((rc = cs_write(s, st, NULL, err, "linking a report to its items")))
+        if ((rc = write_all(s, st, NULL, err, "linking a report to its items")))
             return rc;
     }
     if (id)
@@ -816,7 +788,7 @@ static int sq_report_approve(void *impl, int64_t id, const char *user, jk_error 
     sqlite3_stmt *st = cs(s, CS_REPORT_APPROVE);
     sqlite3_bind_int64(st, 1, id);
     bind_text(st, 2, user);
-    return cs_write(s, st, NULL, err, "approving a report");
+    return write_all(s, st, NULL, err, "approving a report");
 }
 
 /* approved → sent, the case reported and removal checks scheduled. */
@@ -828,7 +800,7 @@ static int mark_sent(sqlite_store *s, int64_t id, const char *user, const char *
     bind_text(st, 2, user);
     bind_text(st, 3, via);
     int changes = 0;
-    int rc = cs_write(s, st, &changes, err, "marking a report sent");
+    int rc = write_all(s, st, &changes, err, "marking a report sent");
     if (rc)
         return rc;
     if (changes == 0)
@@ -837,12 +809,12 @@ static int mark_sent(sqlite_store *s, int64_t id, const char *user, const char *
     sqlite3_bind_int64(st, 1, id);
     sqlite3_bind_int64(st, 2, first_check_unix);
     int added = 0;
-    if ((rc = cs_write(s, st, &added, err, "scheduling removal checks")))
+    if ((rc = write_all(s, st, &added, err, "scheduling removal checks")))
         return rc;
     st = cs(s, CS_CASE_REPORTED);
     sqlite3_bind_int64(st, 1, id);
     sqlite3_bind_int(st, 2, added);
-    return cs_write(s, st, NULL, err, "marking a case reported");
+    return write_all(s, st, NULL, err, "marking a case reported");
 }
 
 static int sq_report_sent(void *impl, int64_t id, const char *user, const char *via,
@@ -877,7 +849,7 @@ static int sq_report_queue(void *impl, int64_t id, const char *destination, jk_e
     sqlite3_bind_int64(st, 1, id);
     bind_text(st, 2, destination);
     int changes = 0;
-    if ((rc = cs_write(s, st, &changes, err, "queueing a report")))
+    if ((rc = write_all(s, st, &changes, err, "queueing a report")))
         return rc;
     if (changes == 0)
         return jk_error_set(err, JK_EINVAL, "report %lld is already %s for %s", (long long)id,
@@ -919,7 +891,7 @@ static int sq_submit_begin(void *impl, int64_t id, long *attempt, jk_error *err)
     sqlite3_bind_int64(st, 1, id);
     bind_text(st, 2, destination);
     sqlite3_bind_int64(st, 3, n);
-    int rc = cs_write(s, st, NULL, err, "recording a submission");
+    int rc = write_all(s, st, NULL, err, "recording a submission");
     if (!rc && attempt)
         *attempt = n;
     return rc;
@@ -941,14 +913,14 @@ static int sq_submit_finish(void *impl, int64_t id, const char *user, const char
     bind_text(st, 2, outcome);
     bind_text(st, 3, detail);
     bind_id(st, 4, evidence_id);
-    if ((rc = cs_write(s, st, NULL, err, "recording a submission's outcome")))
+    if ((rc = write_all(s, st, NULL, err, "recording a submission's outcome")))
         return rc;
     st = cs(s, CS_SUBMIT_STATE);
     sqlite3_bind_int64(st, 1, id);
     bind_text(st, 2, outcome);
     sqlite3_bind_int64(st, 3, strcmp(outcome, "retry") == 0 ? next_attempt_unix : 0);
     bind_text(st, 4, strcmp(outcome, "delivered") == 0 ? NULL : detail);
-    if ((rc = cs_write(s, st, NULL, err, "recording a submission's outcome")))
+    if ((rc = write_all(s, st, NULL, err, "recording a submission's outcome")))
         return rc;
     if (strcmp(outcome, "delivered") == 0)
         return mark_sent(s, id, user, state.destination, first_check_unix, err);
@@ -959,9 +931,9 @@ static int sq_submit_recover(void *impl, long *count, jk_error *err)
 {
     sqlite_store *s = impl;
     int changes = 0;
-    int rc = cs_write(s, cs(s, CS_SUBMIT_RECOVER), &changes, err, "recovering submissions");
+    int rc = write_all(s, cs(s, CS_SUBMIT_RECOVER), &changes, err, "recovering submissions");
     if (!rc)
-        rc = cs_write(s, cs(s, CS_SUBMISSIONS_RECOVER), NULL, err, "recovering submissions");
+        rc = write_all(s, cs(s, CS_SUBMISSIONS_RECOVER), NULL, err, "recovering submissions");
     if (!rc && count)
         *count = changes;
     return rc;
@@ -978,7 +950,7 @@ static int sq_submit_resolve(void *impl, int64_t id, bool retry, jk_error *err)
     sqlite3_bind_int64(st, 1, id);
     sqlite3_bind_int(st, 2, retry ? 1 : 0);
     int changes = 0;
-    if ((rc = cs_write(s, st, &changes, err, "resolving a submission")))
+    if ((rc = write_all(s, st, &changes, err, "resolving a submission")))
         return rc;
     if (changes == 0)
         return jk_error_set(err, JK_EINVAL,
@@ -1093,7 +1065,7 @@ static int sq_removal_record(void *impl, int64_t item_id, const char *result, co
     bind_id(st, 6, interval_seconds);
     bind_text(st, 7, at_unix > 0 ? at : NULL);
     int changes = 0;
-    int rc = cs_write(s, st, &changes, err, "recording a removal check");
+    int rc = write_all(s, st, &changes, err, "recording a removal check");
     if (rc)
         return rc;
     if (changes == 0)
@@ -1103,7 +1075,7 @@ static int sq_removal_record(void *impl, int64_t item_id, const char *result, co
     st = cs(s, CS_CASE_REMOVED);
     sqlite3_bind_int64(st, 1, item_id);
     bind_text(st, 2, at_unix > 0 ? at : NULL);
-    return cs_write(s, st, NULL, err, "marking a case removed");
+    return write_all(s, st, NULL, err, "marking a case removed");
 }
 
 /* Seconds since the epoch of a stored time; -1 if it is not one. */

@@ -133,6 +133,8 @@ struct jk_scan_scratch {
 
     raw_match *raw;
     size_t raw_count, raw_cap;
+    raw_match *raw_tmp; /* sort_raw's merge buffer */
+    size_t raw_tmp_cap;
 
     /* regex patterns that matched in the main pass (their starts are found
      * by a second pass); regex_epoch[p] == epoch when p is listed */
@@ -769,6 +771,7 @@ void jk_scan_scratch_free(jk_scan_scratch *s)
     hs_free_scratch(s->hs);
     jk_normalized_release(&s->normalized);
     free(s->raw);
+    free(s->raw_tmp);
     free(s->regex_epoch);
     free(s->regexes);
     free(s->gm);
@@ -954,14 +957,11 @@ static inline bool raw_before(const raw_match *x, const raw_match *y)
     return x->pattern < y->pattern;
 }
 
-static int cmp_raw(const void *a, const void *b)
-{
-    const raw_match *x = a, *y = b;
-    return raw_before(x, y) ? -1 : raw_before(y, x) ? 1 : 0;
-}
-
 /* Raw matches in (end, start, pattern) order: Hyperscan's own order, so
- * that the per-group cap keeps the same matches whatever found them. */
+ * that the per-group cap keeps the same matches whatever found them. The
+ * sources each report in that order, so the array is a few sorted runs
+ * (the main pass, each regex pass, the characters): a natural merge sort
+ * takes a pass or two. */
 static void sort_raw(jk_scan_scratch *s)
 {
     size_t n = s->raw_count;
@@ -969,20 +969,40 @@ static void sort_raw(jk_scan_scratch *s)
     while (i < n && !raw_before(&s->raw[i], &s->raw[i - 1]))
         i++;
     if (i >= n)
-        return; /* already in order: the common case */
-    if (n <= 32) {
-        for (; i < n; i++) {
-            raw_match key = s->raw[i];
-            size_t j = i;
-            while (j > 0 && raw_before(&key, &s->raw[j - 1])) {
-                s->raw[j] = s->raw[j - 1];
-                j--;
+        return; /* already in order */
+    jk_grow((void **)&s->raw_tmp, &s->raw_tmp_cap, n, sizeof *s->raw_tmp);
+    raw_match *from = s->raw, *to = s->raw_tmp;
+    for (;;) {
+        size_t runs = 0, lo = 0;
+        while (lo < n) {
+            size_t mid = lo + 1;
+            while (mid < n && !raw_before(&from[mid], &from[mid - 1]))
+                mid++;
+            size_t hi = mid;
+            if (hi < n) {
+                hi++;
+                while (hi < n && !raw_before(&from[hi], &from[hi - 1]))
+                    hi++;
             }
-            s->raw[j] = key;
+            /* merge [lo, mid) and [mid, hi); ties keep the left run first */
+            size_t a = lo, b = mid, k = lo;
+            while (a < mid && b < hi)
+                to[k++] = raw_before(&from[b], &from[a]) ? from[b++] : from[a++];
+            while (a < mid)
+                to[k++] = from[a++];
+            while (b < hi)
+                to[k++] = from[b++];
+            runs++;
+            lo = hi;
         }
-        return;
+        raw_match *t = from;
+        from = to;
+        to = t;
+        if (runs <= 1)
+            break;
     }
-    qsort(s->raw, n, sizeof *s->raw, cmp_raw);
+    if (from != s->raw)
+        memcpy(s->raw, from, n * sizeof *s->raw);
 }
 
 static int cmp_group_match(const void *a, const void *b)

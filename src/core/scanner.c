@@ -1,6 +1,7 @@
 /*
- * scanner.c — one Hyperscan database for every term of every rule, and the
- * per-item evaluation of rule conditions.
+ * scanner.c — matching every term of every rule in one pass (one Hyperscan
+ * database, helped by a bitmap and per-regex databases), and the per-item
+ * evaluation of rule conditions.
  *
  * Owns: compiling a jk_ruleset into a jk_scanner, per-thread scratch, and
  * turning raw term matches into jk_hits with spans in the original text.
@@ -52,7 +53,10 @@
 
 /* Raw matches recorded per item. A hostile text full of one frequent term
  * would otherwise grow this without bound; beyond the cap further matches
- * are dropped (the rules that matter have long since matched). */
+ * are dropped (the rules that matter have long since matched). They are
+ * recorded from the main pass first, then the regex passes, then the
+ * one-character terms, so which ones a text past the cap loses depends on
+ * that order too. */
 #define MAX_RAW_MATCHES (1u << 18)
 
 /* Matches kept per term group and item. A group that matched this often

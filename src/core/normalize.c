@@ -49,19 +49,41 @@
  * that pass for Latin ones, accents on Latin letters, 〇 ○ ◯ as 0. In
  * context:
  *  - a run of the kanji 工口力二卜夕八一 (runs skip gaps) is disguised
- *    katakana (え ろ か に と た は ー) when a neighbouring letter is
- *    written katakana and the other neighbour is not a kanji (エ口, 口リ,
- *    ア力ウント but ネット口座), or when the run has two or more and no
- *    kanji on either side (工口, 工 口), or when it has two or more, no 一,
- *    and a kanji on one side only (工口動画, but 一口食べ, 力一杯 and 人工口座
- *    stay), or when a voiced mark follows one of it (力ﾞ: kanji take no
- *    voiced marks). Hiragana neighbours do not count: they are okurigana
- *    and particles (協力して, 入口に, は二人で).
+ *    katakana (え ろ か に と た は ー) when it reads as kana and not as a
+ *    word (run_reads_as_kana): with katakana on both sides (ア力ウント,
+ *    ア一ス) or a voiced mark after a member (力ﾞ: kanji take no voiced
+ *    marks); a run of two or more with no kanji on either side (工口, 工口
+ *    サイト), or with a kanji on one side only and no 一 (工口動画), but not
+ *    when it starts with 一 and no katakana precedes (ー never begins a
+ *    word: 一口, 一口サイズ) nor when it is a numeral pair (二口目); one
+ *    look-alike after katakana (エ口, エ口い, エクスタシ一), except 力 (the
+ *    suffix -力: コミュ力が) and a numeral before hiragana (ケーキ一つ); one
+ *    look-alike between katakana and a kanji only if it is 口 工 夕 or 卜
+ *    and forms no word with that kanji (エ口動画, ネッ卜販売, but ネット口座,
+ *    ガラス工房; 力 and the numerals stay: プレゼン力向上, ランキング一位);
+ *    one look-alike before katakana with no kanji before it (口リ, 力ード),
+ *    except 一 (一パック), 二 八 unless the katakana cannot begin a word
+ *    (二セット, but 八ッパ, 二ート) and 口 in 口コミ, 口パク. Beside
+ *    kanji, hiragana or nothing a look-alike is a real kanji (口座, 人口リスト,
+ *    協力して, 入口に, は二人で).
  *  - a dash (－ — ― ‐ – ─ ━ −) next to kana, with no gap between, is the
  *    prolonged sound mark ー (ア－ス, すげ―); elsewhere it is a separator.
- *  - in an ASCII word of lower-case letters and digits: if all its letters
- *    are o, l or i, they are digits (42O, 1O万); if it has three letters or
- *    more, 0 1 3 4 5 are letters o i e a s (c0caine, sh4bu); 1g, 10g stay.
+ *  - in an ASCII word of lower-case letters and digits (fold_word): a word
+ *    that starts with a digit and has only o as letters is a number (42O,
+ *    1O万); in a word of three letters or more, a run of one or two of the
+ *    digits 0 1 3 4 5 with letters on both sides, or a leading 1 before a
+ *    vowel, is letters o l/i e a s (t0kyo, c0caine, sh4bu, 1ine); digits at
+ *    a word's end or in longer runs stay (iphone15, 1ldk, gtx1050ti, 1g).
+ *
+ * Kana in context (JK_NORM_KANA): ヵ is か; ヶ is か (3ヶ月, 一ヶ所) except
+ * between a kanji that is not a numeral and another kanji, where it is が
+ * (霞ヶ関); ケ is か between a numeral and a counter kanji (3ケ月, 1ケ所)
+ * and け elsewhere (counter_kana).
+ *
+ * Plus signs (JK_NORM_SEPARATORS): a + right after a Latin word, unless a
+ * Latin letter or digit follows the signs (Disney+, C++, but a+b), or
+ * right before a digit (+81), is kept as a letter; elsewhere it is a
+ * separator (や+さ+い).
  *
  * Marks: a combining mark composes with the character before it (ｶﾞ, か +
  * U+3099; also ゛ ゜, which NFKC would turn into a space and a mark) and the
@@ -112,7 +134,9 @@ enum kind_flags {
     F_HAN = 1u << 1,  /* a CJK letter that is not kana */
     F_KATA = 1u << 2, /* reads as katakana to a look-alike kanji next to it */
     F_LOOK = 1u << 3, /* look-alike kanji: folded by context (LOOKALIKE only) */
-    F_DASH = 1u << 4  /* dash: ー next to kana (LOOKALIKE only) */
+    F_DASH = 1u << 4, /* dash: ー next to kana (LOOKALIKE only) */
+    F_CTR = 1u << 5,  /* ヶ or ケ: か, が or け by context (KANA only) */
+    F_PLUS = 1u << 6  /* plus sign: kept at a word's edge (SEPARATORS only) */
 };
 
 #define MAX_FOLD 18 /* longest fold of one code point (U+FDFA is 18) */
@@ -288,9 +312,15 @@ static int32_t kanji_lookalike(int32_t c)
 
 /* Katakana to hiragana: the blocks are parallel 0x60 apart. ヷ-ヺ have no
  * single hiragana; they become わ/ゐ/ゑ/を with the voiced mark. The small
- * katakana extensions ㇰ… have no hiragana and stay. */
+ * katakana extensions ㇰ… have no hiragana and stay. ヵ ヶ are counters. */
 static size_t kana_fold(int32_t c, int32_t *out)
 {
+    if (c == 0x30F5 || c == 0x30F6) {
+        /* ヵ ヶ are not small letters but the counter か (3ヶ月, 一ヵ所; ヶ
+         * also stands for が, which the pass decides: see counter_kana) */
+        out[0] = 0x304B;
+        return 1;
+    }
     if ((c >= 0x30A1 && c <= 0x30F6) || c == 0x30FD || c == 0x30FE) {
         out[0] = c - 0x60;
         return 1;
@@ -451,8 +481,14 @@ static void describe(unsigned flags, int32_t input, int32_t cp, uint8_t *kind, u
         k = K_SYM; /* kept as written */
     if (k == K_CJK)
         f |= is_kana(cp) ? F_KANA : F_HAN;
-    if (k == K_CJK && (written_katakana(input) || written_katakana(cp)))
+    /* ヵ ヶ are counters (3ヶ月), never part of a katakana word */
+    if (k == K_CJK && (written_katakana(input) || written_katakana(cp)) && input != 0x30F5 &&
+        input != 0x30F6)
         f |= F_KATA;
+    if ((flags & JK_NORM_KANA) && (input == 0x30F6 || input == 0x30B1 || input == 0xFF79))
+        f |= F_CTR; /* ヶ ケ ｹ */
+    if ((flags & JK_NORM_SEPARATORS) && k == K_SEP && cp == '+')
+        f |= F_PLUS;
     if (flags & JK_NORM_LOOKALIKE) {
         if (k == K_CJK && kanji_lookalike(cp))
             f |= F_LOOK;
@@ -513,7 +549,7 @@ int jk_normalizer_new(unsigned flags, jk_normalizer **out, jk_error *err)
         if ((fe->flags & F_LOOK) && c >= 0x4E00 && c < 0x5E00)
             nz->look_kanji[(c - 0x4E00) >> 3] |= (uint8_t)(1u << (c & 7));
         if (c >= 0x3000 && c < 0x3100 && fe->kind == K_CJK && fe->nbytes == 3 &&
-            !(fe->flags & F_LOOK))
+            !(fe->flags & (F_LOOK | F_CTR)))
             nz->kana[c - 0x3000] = fe->out.utf8[0] | (uint32_t)fe->out.utf8[1] << 8 |
                                    (uint32_t)fe->out.utf8[2] << 16 | (uint32_t)fe->flags << 24;
     }
@@ -756,48 +792,68 @@ static void put_cp(pass *p, int32_t cp, uint32_t os, uint32_t oe)
         put(p, b, (unsigned)n, os, oe, false);
 }
 
-/* Digits and letters that imitate each other inside one ASCII word:
- * "42O" is 420 and "c0caine" is cocaine. Same byte length, so the offset
- * map is untouched. Short mixed tokens such as "1g" stay as they are. */
+static inline bool ascii_digit(char c)
+{
+    return c >= '0' && c <= '9';
+}
+
+static inline bool ascii_vowel(char c)
+{
+    return c == 'a' || c == 'e' || c == 'i' || c == 'o' || c == 'u' || c == 'y';
+}
+
+/* Digits and letters that imitate each other inside one ASCII word (lower
+ * case letters and digits only), only where attackers use them; same byte
+ * length, so the offset map is untouched (docs/rules.md has the rule):
+ *  - a word that starts with a digit and whose only letters are o is a
+ *    number: 42O, 1O万, 5OOO円;
+ *  - in a word of three letters or more, a run of one or two digits among
+ *    0 1 3 4 5 with a letter on both sides is letters (t0kyo, c0caine,
+ *    sh4bu, g00gle), and so is a leading 1 before a vowel (1ine, 1ogin);
+ *    1 is l before a vowel (te1egram, ki11er) and i elsewhere (s1gnal).
+ * Everything else stays: iphone15, 1ldk, rtx4090, gtx1050ti, 5ch, 1day,
+ * thc0, c4 — model numbers, sizes, units and dates put digits at a word's
+ * edge or in long runs. */
 static void fold_word(pass *p)
 {
     char *w = (char *)p->text + p->word_out;
     size_t n = p->len - p->word_out;
-    size_t letters = 0, digitlike = 0;
+    size_t letters = 0, os = 0;
     for (size_t i = 0; i < n; i++) {
-        char c = w[i];
-        if (c >= 'a' && c <= 'z') {
+        if (!ascii_digit(w[i])) {
             letters++;
-            digitlike += c == 'o' || c == 'l' || c == 'i';
+            os += w[i] == 'o';
         }
     }
-    if (letters == digitlike) {
+    if (ascii_digit(w[0]) && letters == os) {
         for (size_t i = 0; i < n; i++)
             if (w[i] == 'o')
                 w[i] = '0';
-            else if (w[i] == 'l' || w[i] == 'i')
-                w[i] = '1';
-    } else if (letters >= 3) {
-        for (size_t i = 0; i < n; i++) {
-            switch (w[i]) {
-            case '0':
-                w[i] = 'o';
-                break;
-            case '1':
-                w[i] = 'i';
-                break;
-            case '3':
-                w[i] = 'e';
-                break;
-            case '4':
-                w[i] = 'a';
-                break;
-            case '5':
-                w[i] = 's';
-                break;
-            default:
-                break;
-            }
+        return;
+    }
+    if (letters < 3)
+        return;
+    for (size_t i = 0; i < n;) {
+        if (!ascii_digit(w[i])) {
+            i++;
+            continue;
+        }
+        size_t start = i;
+        bool foldable = true;
+        while (i < n && ascii_digit(w[i])) {
+            char c = w[i++];
+            foldable &= c == '0' || c == '1' || c == '3' || c == '4' || c == '5';
+        }
+        if (!foldable || i == n)
+            continue; /* digits at the end: iphone15, win10 */
+        bool inside = start > 0 && i - start <= 2;
+        bool lead = start == 0 && i == 1 && w[0] == '1' && ascii_vowel(w[1]);
+        if (!inside && !lead)
+            continue;
+        char one = ascii_vowel(w[i]) ? 'l' : 'i';
+        for (size_t k = start; k < i; k++) {
+            static const char letter_of[5] = {'o', 0, 0, 'e', 'a'};
+            w[k] = w[k] == '1' ? one : w[k] == '5' ? 's' : letter_of[w[k] - '0'];
         }
     }
 }
@@ -941,6 +997,104 @@ static inline __attribute__((always_inline)) void spacer(pass *p, uint8_t kind,
     put(p, b, n, os, oe, maps);
 }
 
+/* Is c one of the characters of the UTF-8 string set? (A whole encoded
+ * character only matches at a character boundary of set.) */
+static bool in_set(const char *set, int32_t c)
+{
+    unsigned char b[5] = {0};
+    encode_utf8(c, b);
+    return c > 0 && strstr(set, (const char *)b) != NULL;
+}
+
+/* Kana that cannot begin a word (small kana, ー, ん): a look-alike kanji
+ * right before one is the start of that word (八ッパ, 二ート). */
+static bool cannot_start_word(int32_t c)
+{
+    return in_set("ぁぃぅぇぉっゃゅょゎゕゖんァィゥェォッャュョヮンーｧｨｩｪｫｬｭｮｯｰﾝ", c) ||
+           (c >= 0x31F0 && c <= 0x31FF); /* ㇰ-ㇿ */
+}
+
+/* Words that a look-alike kanji forms with the kanji after it, for the
+ * place where a katakana word ends in a look-alike (エ口動画 is エロ動画, but
+ * ネット口座, オネエ口調, ガラス工房 and ミーティング夕方 are real). Only 口 工
+ * 夕 卜 fold there: 力 after katakana is the suffix -力 (コミュ力向上) and
+ * 一 二 八 are numerals (ランキング一位). */
+static bool kanji_word(int32_t look, int32_t next)
+{
+    const char *words;
+    switch (look) {
+    case 0x53E3: /* 口 */
+        words = "座調論実臭紅元癖説頭語数内外止約車先上火付答出腔径述伝蓋角唇絵髭惜寄真移喧裏"
+                "利汚減直笛々下当添入銭授吻舌話";
+        break;
+    case 0x5DE5: /* 工 */
+        words = "事場作業夫房芸具学程員期法務費区匠賃数廠科面兵人";
+        break;
+    case 0x5915: /* 夕 */
+        words = "方食飯日焼刊暮立陽闇涼映霧凪顔餉景月刻";
+        break;
+    case 0x535C: /* 卜 */
+        words = "占部筮";
+        break;
+    default:
+        return false;
+    }
+    return next >= 0x3400 && in_set(words, next);
+}
+
+static bool is_kanji_numeral(int32_t c)
+{
+    return c == 0x4E00 || c == 0x4E8C || c == 0x516B; /* 一 二 八 */
+}
+
+/* Does a run of look-alike kanji read as kana? first/second: its first two
+ * members (second 0 for a run of one); prev_*: the letter before it;
+ * n_*: the letter after it (n_bound: a kana that cannot begin a word, or a
+ * dash that will be ー). See the header comment for the rules. */
+static bool run_reads_as_kana(size_t run, bool ichi, bool voiced, int32_t first, int32_t second,
+                              uint8_t pkind, uint8_t pflags, uint8_t nkind, uint8_t nflags,
+                              int32_t ncp, bool n_bound)
+{
+    bool p_han = pkind == K_CJK && (pflags & F_HAN);
+    bool p_kata = pkind == K_CJK && (pflags & F_KATA);
+    bool n_han = nkind == K_CJK && (nflags & F_HAN);
+    bool n_kata = nkind == K_CJK && (nflags & F_KATA);
+    bool n_hira = nkind == K_CJK && (nflags & F_KANA) && !n_kata;
+    if (voiced || (p_kata && n_kata))
+        return true;
+    if (run >= 2) {
+        if (first == 0x4E00 && !p_kata)
+            return false; /* ー never begins a word: 一口, 一口サイズ */
+        if (run == 2 && !p_kata && !n_bound && is_kanji_numeral(first) &&
+            (is_kanji_numeral(second) || second == 0x53E3 || second == 0x5915))
+            return false; /* numerals: 二口目, 八一 */
+        if (p_han && n_han)
+            return false;                   /* 人工口座 */
+        return !(ichi && (p_han || n_han)); /* 力一杯, 一口食べ */
+    }
+    if (p_kata && !n_han) {
+        if (first == 0x529B)
+            return false; /* コミュ力, コミュ力が: the suffix -力 */
+        if (is_kanji_numeral(first) && n_hira && !n_bound)
+            return false; /* ケーキ一つ */
+        return true;      /* エ口, エ口い, エクスタシ一 */
+    }
+    if (p_kata)
+        return kanji_word(first, ncp) ? false
+                                      : first == 0x53E3 || first == 0x5DE5 || first == 0x5915 ||
+                                            first == 0x535C; /* エ口動画, ネッ卜販売 */
+    if (n_kata && !p_han) {
+        if (first == 0x4E00)
+            return false; /* 一パック: ー never begins a word */
+        if (is_kanji_numeral(first))
+            return n_bound; /* 八ッパ, 二ート; but 二セット, 八ページ */
+        if (first == 0x53E3 && (ncp == 0x3053 || ncp == 0x3071 || ncp == 0x30B3 || ncp == 0x30D1))
+            return false; /* 口コミ, 口パク */
+        return true;      /* 口リ, 力ード, 夕バコ */
+    }
+    return false; /* beside kanji, hiragana or nothing: 口座, 協力して, 人口リスト */
+}
+
 /* A look-alike kanji: decide for its whole run (the first time one of the
  * run is seen) whether the run is disguised katakana. */
 static void look_kanji(pass *p, int32_t cp, uint8_t flags, const unsigned char *b, unsigned n,
@@ -951,6 +1105,8 @@ static void look_kanji(pass *p, int32_t cp, uint8_t flags, const unsigned char *
         bool ichi = cp == 0x4E00;
         bool voiced = false;    /* a run member carries a voiced mark (力ﾞ) */
         bool after_look = true; /* the last code point seen is a run member */
+        bool n_bound = false;
+        int32_t second = 0, ncp = 0;
         uint8_t nkind = K_NONE, nflags = 0;
         cursor c;
         c.rest = rest;
@@ -976,6 +1132,8 @@ static void look_kanji(pass *p, int32_t cp, uint8_t flags, const unsigned char *
                 if (peek_kind(p, c.rest, c.nrest, c.pos, &nf, true) == K_CJK && (nf & F_KANA)) {
                     nkind = K_CJK;
                     nflags = F_KANA | F_KATA;
+                    ncp = 0x30FC;
+                    n_bound = true;
                     break;
                 }
                 continue;
@@ -983,6 +1141,8 @@ static void look_kanji(pass *p, int32_t cp, uint8_t flags, const unsigned char *
             if (k == K_SEP || k == K_SYM)
                 continue;
             if (f & F_LOOK) {
+                if (run == 1)
+                    second = x;
                 run++;
                 run_end = end;
                 ichi |= x == 0x4E00;
@@ -990,15 +1150,12 @@ static void look_kanji(pass *p, int32_t cp, uint8_t flags, const unsigned char *
             }
             nkind = k;
             nflags = f;
+            ncp = x;
+            n_bound = cannot_start_word(x);
             break;
         }
-        bool p_han = p->prev_kind == K_CJK && (p->prev_flags & F_HAN);
-        bool p_kata = p->prev_kind == K_CJK && (p->prev_flags & F_KATA);
-        bool n_han = nkind == K_CJK && (nflags & F_HAN);
-        bool n_kata = nkind == K_CJK && (nflags & F_KATA);
-        p->look_fold = voiced || (run >= 2 && !p_han && !n_han) ||
-                       (run >= 2 && !ichi && !(p_han && n_han)) || (p_kata && !n_han) ||
-                       (n_kata && !p_han);
+        p->look_fold = run_reads_as_kana(run, ichi, voiced, cp, second, p->prev_kind, p->prev_flags,
+                                         nkind, nflags, ncp, n_bound);
         p->look_until = run_end;
     }
     if (!p->look_fold) {
@@ -1008,9 +1165,121 @@ static void look_kanji(pass *p, int32_t cp, uint8_t flags, const unsigned char *
     int32_t kana = kanji_lookalike(cp);
     unsigned char kb[4] = {0};
     encode_utf8(kana, kb);
-    /* ー reads as katakana when the folded text is normalized again */
-    letter(p, K_CJK, (uint8_t)(F_KANA | (kana == 0x30FC ? F_KATA : 0)), kb, 3, os, oe, rest, nrest,
-           p->maps);
+    /* read as katakana by what follows (and ー still does when the folded
+     * text is normalized again) */
+    letter(p, K_CJK, F_KANA | F_KATA, kb, 3, os, oe, rest, nrest, p->maps);
+}
+
+/* The code point of the last character written (0 for none). */
+static int32_t last_written(const pass *p)
+{
+    if (p->len == 0)
+        return 0;
+    size_t i = p->len - 1;
+    while (i > 0 && (p->text[i] & 0xC0) == 0x80)
+        i--;
+    int32_t cp = 0;
+    if (!jk_utf8_decode(p->text + i, p->len - i, &cp))
+        return 0;
+    return cp;
+}
+
+/* The next letter's code point and flags, across gaps and marks (0 at the
+ * end). */
+static int32_t next_letter(const pass *p, const int32_t *rest, size_t nrest, size_t pos,
+                           uint8_t *flags)
+{
+    cursor c;
+    c.rest = rest;
+    c.nrest = nrest;
+    c.pos = pos;
+    c.kata = 0;
+    int32_t x;
+    size_t end;
+    while (cursor_next(p, &c, &x, &end)) {
+        uint8_t k, f;
+        cursor_kind(p, &c, x, &k, &f);
+        if (k == K_LATIN || k == K_CJK) {
+            *flags = f;
+            return x;
+        }
+    }
+    *flags = 0;
+    return 0;
+}
+
+/* Numerals before a counter: digits, kanji numerals, 数 何 幾 (数ヶ月). */
+static bool is_numeral(int32_t c)
+{
+    return (c >= '0' && c <= '9') || in_set("〇一二三四五六七八九十百千万億兆両半数何幾", c);
+}
+
+/* Counters that ケ stands before as か (3ケ月, 1ケ所). */
+static bool is_counter(int32_t c)
+{
+    return in_set("月所国年条日箇村店処", c);
+}
+
+/* ヶ and ケ (KANA only). ヶ is the counter か (3ヶ月, 一ヶ所, ヶ月) except
+ * between two kanji of which the first is not a numeral, where it is the
+ * particle が of place names (霞ヶ関, 自由ヶ丘). ケ is か only between a
+ * numeral and a counter (3ケ月, 1ケ所); elsewhere it is the letter け. */
+static void counter_kana(pass *p, const fold_entry *fe, uint32_t os, uint32_t oe)
+{
+    static const unsigned char ka[4] = {0xE3, 0x81, 0x8B, 0}, ga[4] = {0xE3, 0x81, 0x8C, 0};
+    int32_t prev = p->prev_kind == K_NONE ? 0 : last_written(p);
+    uint8_t nf;
+    int32_t next = next_letter(p, NULL, 0, oe, &nf);
+    bool small = fe->out.utf8[2] == ka[2]; /* ヶ folds to か in the table */
+    const unsigned char *b;
+    uint8_t flags = F_KANA;
+    if (small)
+        b = (is_han(prev) && !is_numeral(prev) && (nf & F_HAN) && is_han(next)) ? ga : ka;
+    else if (is_numeral(prev) && is_counter(next))
+        b = ka;
+    else {
+        b = fe->out.utf8;
+        flags = (uint8_t)(fe->flags & ~F_CTR);
+    }
+    letter(p, K_CJK, flags, b, 3, os, oe, NULL, 0, p->maps);
+}
+
+/* A plus sign (SEPARATORS only). It means something at a word's edge —
+ * after a Latin word with nothing between (Disney+, C++, Apple TV+) unless
+ * a Latin letter or digit follows the signs (a+b, y+a+s+a+i), or before a
+ * digit (+81) — and is then kept as a letter of its own; elsewhere it is a
+ * separator (や+さ+い). */
+static void plus_sign(pass *p, uint8_t kind, const unsigned char *b, unsigned n, uint32_t os,
+                      uint32_t oe, const int32_t *rest, size_t nrest)
+{
+    bool after_word =
+        p->gap_start == NONE && p->last_out != NONE && p->last_letter && p->prev_kind == K_LATIN;
+    cursor c;
+    c.rest = rest;
+    c.nrest = nrest;
+    c.pos = oe;
+    c.kata = 0;
+    int32_t x = 0;
+    size_t end;
+    uint8_t nk = K_NONE;
+    while (cursor_next(p, &c, &x, &end)) {
+        uint8_t f;
+        cursor_kind(p, &c, x, &nk, &f);
+        if (nk == K_DROP || nk == K_MARK || (after_word && (f & F_PLUS))) {
+            nk = K_NONE;
+            continue;
+        }
+        break;
+    }
+    bool keep = after_word ? nk != K_LATIN : (x >= '0' && x <= '9' && nk == K_LATIN);
+    if (!keep) {
+        spacer(p, kind, b, n, os, oe, p->maps);
+        return;
+    }
+    static const unsigned char plus[4] = {'+', 0, 0, 0};
+    if (after_word)
+        end_word(p); /* the sign is not part of the word's letters (1O+ is 10+) */
+    letter(p, K_LATIN, 0, plus, 1, os, oe, rest, nrest, p->maps);
 }
 
 /* A dash: the prolonged sound mark when a kana touches it. */
@@ -1114,6 +1383,8 @@ static void feed(pass *p, int32_t cp, unsigned kata, uint32_t os, uint32_t oe, c
             fl |= (uint8_t)(kata & F_DASH);
         if (fl & F_DASH)
             dash(p, kind, b, n, os, oe, rest, nrest);
+        else if (fl & F_PLUS)
+            plus_sign(p, kind, b, n, os, oe, rest, nrest);
         else
             spacer(p, kind, b, n, os, oe, p->maps);
         break;
@@ -1146,19 +1417,26 @@ static inline __attribute__((always_inline)) void fast_char(pass *p, const fold_
     switch (fe->kind) {
     case K_LATIN:
     case K_CJK:
-        if (__builtin_expect(fe->flags & F_LOOK, 0)) {
-            int32_t cp = 0;
-            jk_utf8_decode(fe->out.utf8, fe->nbytes, &cp);
-            look_kanji(p, cp, fe->flags, fe->out.utf8, fe->nbytes, os, oe, NULL, 0);
+        if (__builtin_expect(fe->flags & (F_LOOK | F_CTR), 0)) {
+            if (fe->flags & F_CTR) {
+                counter_kana(p, fe, os, oe);
+            } else {
+                int32_t cp = 0;
+                jk_utf8_decode(fe->out.utf8, fe->nbytes, &cp);
+                look_kanji(p, cp, fe->flags, fe->out.utf8, fe->nbytes, os, oe, NULL, 0);
+            }
         } else {
             letter(p, fe->kind, fe->flags, fe->out.utf8, fe->nbytes, os, oe, NULL, 0, maps);
         }
         break;
     case K_SEP:
     case K_SYM:
-        if (__builtin_expect(fe->flags & F_DASH, 0))
-            dash(p, fe->kind, fe->out.utf8, fe->nbytes, os, oe, NULL, 0);
-        else
+        if (__builtin_expect(fe->flags & (F_DASH | F_PLUS), 0)) {
+            if (fe->flags & F_DASH)
+                dash(p, fe->kind, fe->out.utf8, fe->nbytes, os, oe, NULL, 0);
+            else
+                plus_sign(p, fe->kind, fe->out.utf8, fe->nbytes, os, oe, NULL, 0);
+        } else
             spacer(p, fe->kind, fe->out.utf8, fe->nbytes, os, oe, maps);
         break;
     default: /* K_DROP */
@@ -1262,7 +1540,7 @@ static inline __attribute__((always_inline)) void run_pass(pass *p, const bool m
         unsigned c = in[i];
         if (c < 0x80) {
             const fold_entry *fe = &fold[c];
-            if (fe->kind == K_SEP && p->seps) {
+            if (fe->kind == K_SEP && p->seps && c != '+') {
                 /* spaces and punctuation: one gap, however long */
                 if (p->gap_start == NONE) {
                     p->gap_start = i;
@@ -1270,7 +1548,7 @@ static inline __attribute__((always_inline)) void run_pass(pass *p, const bool m
                 }
                 p->gap_sep = true;
                 i++;
-                while (i < len && in[i] < 0x80 && fold[in[i]].kind == K_SEP)
+                while (i < len && in[i] < 0x80 && fold[in[i]].kind == K_SEP && in[i] != '+')
                     i++;
                 continue;
             }

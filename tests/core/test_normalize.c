@@ -146,6 +146,8 @@ static void check_result(const jk_normalizer *norm, const char *in, size_t len,
 
 /* ---- table-driven folding ----------------------------------------------- */
 
+static void expect_span(const char *in, const char *norm_part, const char *orig_part);
+
 typedef struct fold_case {
     const char *in;
     const char *want;
@@ -192,7 +194,7 @@ static void test_width_case_and_kana(void **state)
         {"ｳﾞ", "ゔ"},
         {"ァィゥッャュョヮ", "ぁぃぅっゃゅょゎ"}, /* small kana stay small */
         {"ｧｨｩｯｬｭｮ", "ぁぃぅっゃゅょ"},
-        {"ヵヶ", "ゕゖ"},
+        {"ヵヶ", "かか"}, /* counters, not small letters (test_counter_ka) */
         {"ヽヾ", "ゝゞ"},
         {"ヷ", "わ\xE3\x82\x99"}, /* no precomposed hiragana */
         {"ー", "ー"},
@@ -328,6 +330,160 @@ static void test_lookalikes(void **state)
     RUN(all, cases);
 }
 
+/* A look-alike kanji next to katakana is folded when the run reads as
+ * kana, and stays where it forms a real word: the rule authors' reports
+ * (エ口動画 read え口動画) and the real words that must not change. */
+static void test_lookalike_kanji_in_words(void **state)
+{
+    (void)state;
+    static const fold_case cases[] = {
+        /* disguised katakana before a kanji word */
+        {"エ口動画", "えろ動画"},
+        {"エ口漫画", "えろ漫画"},
+        {"エ口本", "えろ本"},
+        {"エ口画像を", "えろ画像を"},
+        {"エ 口 動 画", "えろ動画"},
+        {"ネッ卜販売", "ねっと販売"},
+        {"デー夕", "でーた"},
+        {"デー夕消去", "でーた消去"},
+        {"エクスタシ一", "えくすたしー"},
+        {"エクスタシ一。", "えくすたしー"},
+        {"ヘ口イン", "へろいん"},
+        {"工口サイト", "えろさいと"},
+        {"力ード", "かーど"},
+        {"夕バコ", "たばこ"},
+        {"八ッパ", "はっぱ"}, /* ッ cannot start a word: 八 is part of it */
+        {"八ーブ", "はーぶ"},
+        {"二ート", "にーと"},
+        /* real words beside katakana stay */
+        {"ネット口座", "ねっと口座"},
+        {"ネット口座開設", "ねっと口座開設"},
+        {"オネエ口調", "おねえ口調"},
+        {"ガラス工房", "がらす工房"},
+        {"トンネル工事", "とんねる工事"},
+        {"ミーティング夕方", "みーてぃんぐ夕方"},
+        {"人口", "人口"},
+        {"人口リスト", "人口りすと"},
+        {"一口", "一口"},
+        {"一口サイズ", "一口さいず"},
+        {"一口ちょうだい", "一口ちょうだい"},
+        {"口コミ", "口こみ"},
+        {"ネットの口コミ", "ねっとの口こみ"},
+        {"口パク", "口ぱく"},
+        {"コミュ力", "こみゅ力"},
+        {"コミュ力が高い", "こみゅ力が高い"},
+        {"プレゼン力向上", "ぷれぜん力向上"},
+        {"集中力アップ", "集中力あっぷ"},
+        {"ケーキ一つ", "けーき一つ"},
+        {"ランキング一位", "らんきんぐ一位"},
+        {"スプーン一杯", "すぷーん一杯"},
+        {"一パック", "一ぱっく"},
+        {"の一セット", "の一せっと"},
+        {"二セット", "二せっと"},
+        {"八ページ", "八ぺーじ"},
+        {"二口目", "二口目"},
+        {"協力して", "協力して"},
+    };
+    RUN(all, cases);
+}
+
+/* ヵ ヶ are counters (3ヶ月, 一ヶ所) read か, and ヶ between kanji is the
+ * old particle が of place names (霞ヶ関); ケ is か only between a numeral
+ * and a counter. Terms written with か or が match either spelling. */
+static void test_counter_ka(void **state)
+{
+    (void)state;
+    static const fold_case cases[] = {
+        {"3ヶ月", "3か月"},           {"３ヶ月", "3か月"},    {"3 ヶ 月", "3か月"},
+        {"一ヶ所", "一か所"},         {"何ヶ月", "何か月"},   {"数ヶ国", "数か国"},
+        {"十ヶ条", "十か条"},         {"ヶ月", "か月"},       {"ヶ", "か"},
+        {"3ヵ月", "3か月"},           {"ヵ所", "か所"},       {"霞ヶ関", "霞が関"},
+        {"自由ヶ丘", "自由が丘"},     {"茅ヶ崎", "茅が崎"},   {"3ケ月", "3か月"},
+        {"1ケ所", "1か所"},           {"三ケ国", "三か国"},   {"ｹ月", "け月"},
+        {"ケース", "けーす"},         {"3ケース", "3けーす"}, {"ケ月", "け月"},
+        {"1ヶ月300円", "1か月300円"},
+    };
+    RUN(all, cases);
+}
+
+/* Digits and letters fold into each other only where attackers use them:
+ * a digit inside a word of letters, O in a number. Model numbers, sizes,
+ * prices and dates stay. */
+static void test_digit_letter_lookalikes(void **state)
+{
+    (void)state;
+    static const fold_case cases[] = {
+        /* attacks */
+        {"T0kyo", "tokyo"},
+        {"c0caine", "cocaine"},
+        {"C0CA1NE", "cocaine"},
+        {"1ine", "line"},
+        {"1INE", "line"},
+        {"Te1egram", "telegram"},
+        {"s1gnal", "signal"},
+        {"l0g1n", "login"},
+        {"g00gle", "google"},
+        {"ki11er", "killer"},
+        {"h4ck", "hack"},
+        {"p0rn", "porn"},
+        {"5OOO円", "5000円"},
+        {"3O代", "30代"},
+        /* model numbers, sizes, units, dates stay */
+        {"iPhone15", "iphone15"},
+        {"iPhone 15 Pro", "iphone 15 pro"},
+        {"1LDK", "1ldk"},
+        {"3LDK", "3ldk"},
+        {"RTX4090", "rtx4090"},
+        {"GTX1050Ti", "gtx1050ti"},
+        {"win10", "win10"},
+        {"Windows11", "windows11"},
+        {"mp3", "mp3"},
+        {"A4サイズ", "a4さいず"},
+        {"5ch", "5ch"},
+        {"4chan", "4chan"},
+        {"7eleven", "7eleven"},
+        {"1day", "1day"},
+        {"1st", "1st"},
+        {"10l", "10l"},
+        {"i5", "i5"},
+        {"l0l", "l0l"},
+        {"THC0", "thc0"},
+        {"C4", "c4"},
+        {"2024年1月1日", "2024年1月1日"},
+        {"2024-01-01", "2024 01 01"},
+        {"ver1.0", "ver1 0"},
+        {"100g", "100g"},
+    };
+    RUN(all, cases);
+}
+
+/* A plus sign that ends a Latin word (Disney+, C++) or starts a number
+ * (+81) is kept; between letters it is a spacer like any other. */
+static void test_plus_sign(void **state)
+{
+    (void)state;
+    static const fold_case cases[] = {
+        {"Disney+", "disney+"},
+        {"Disney＋", "disney+"},
+        {"Disney+で見る", "disney+で見る"},
+        {"Disney+ で見る", "disney+で見る"},
+        {"Apple TV+", "apple tv+"},
+        {"C++", "c++"},
+        {"C++ is", "c++ is"},
+        {"+81", "+81"},
+        {"+81 90-1234-5678", "+81 90 1234 5678"},
+        {"電話+81", "電話+81"},
+        {"や+さ+い", "やさい"},
+        {"ヤ＋サ＋イ", "やさい"},
+        {"y+a+s+a+i", "yasai"},
+        {"野菜+", "野菜"},
+        {"+", ""},
+    };
+    RUN(all, cases);
+    expect_span("見てDisney+で", "disney+", "Disney+");
+    expect_span("tel +81-90", "+81", "+81");
+}
+
 static void test_steps_are_separable(void **state)
 {
     (void)state;
@@ -349,6 +505,9 @@ static void test_steps_are_separable(void **state)
         {JK_NORM_SEPARATORS, {"ヤ サ イ", "ヤサイ"}},
         {JK_NORM_SEPARATORS, {"A B the cat", "AB the cat"}},
         {JK_NORM_LOOKALIKE, {"раураl エ口", "paypal エろ"}},
+        {JK_NORM_LOOKALIKE, {"エ口動画 3ヶ月", "エろ動画 3ヶ月"}},
+        {JK_NORM_KANA, {"3ヶ月 霞ヶ関 ヵ", "3か月 霞が関 か"}},
+        {JK_NORM_SEPARATORS, {"Disney+ ヤ+サ", "Disney+ヤサ"}},
         {JK_NORM_NFKC | JK_NORM_CASE | JK_NORM_KANA, {"ﾔｻｲ ＴＨＣ", "やさい thc"}},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
@@ -548,7 +707,8 @@ static const char *const pieces[] = {
     "_", "、", "。", "「", "！", "#", "@", "$", "~", "\n", "\t", "⭐", "🥦", "🍁", "❄", "\xEF\xB8\x8F",
     "\xF3\xA0\x84\x80", "\xE2\x80\x8B", "\xE2\x80\x8D", "\xEF\xBB\xBF", "а", "р", "Ο", "é",
     "e\xCC\x81", "\xCC\x81", "\xE3\x82\x99", "゛", "゜", "①", "⑴", "㈱", "㍿", "Ⅻ", "𝐀", "〇", "○",
-    "－", "—", "―", "ß", "\x80", "\xE3\x81", "\xFF", "\xF0\x9F", "\xED\xA0\x80",
+    "－", "—", "―", "ß", "+", "＋", "ヶ", "ヵ", "ケ", "ｹ", "エ", "ッ", "ン", "コ", "月", "3", "5", "夕",
+    "卜", "\x80", "\xE3\x81", "\xFF", "\xF0\x9F", "\xED\xA0\x80",
 };
 /* clang-format on */
 
@@ -628,6 +788,10 @@ int main(void)
         cmocka_unit_test(test_separators_between_letters),
         cmocka_unit_test(test_symbols_kept_where_they_are_words),
         cmocka_unit_test(test_lookalikes),
+        cmocka_unit_test(test_lookalike_kanji_in_words),
+        cmocka_unit_test(test_counter_ka),
+        cmocka_unit_test(test_digit_letter_lookalikes),
+        cmocka_unit_test(test_plus_sign),
         cmocka_unit_test(test_steps_are_separable),
         cmocka_unit_test(test_offsets_map_back_to_original),
         cmocka_unit_test(test_text_only_matches_full),

@@ -1,7 +1,11 @@
 /*
  * test_scanner.c — compiling packs into one database and evaluating rule
  * conditions: near at N and N+1, N of, exclusions, word boundaries, regex
- * spans, terms shared between rules, scores, scratch reuse and threads.
+ * spans, terms shared between rules, scores, scratch reuse and threads;
+ * one-character terms (matched without Hyperscan), regex starts (found by
+ * a second pass), and every rule's result against a naive reference
+ * evaluation over many generated texts (the scanner evaluates only the
+ * rules a match can make fire).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -20,6 +24,7 @@
 #include "junkai/normalize.h"
 #include "junkai/rules.h"
 #include "junkai/scanner.h"
+#include "rules_model.h"
 
 typedef struct fixture {
     jk_normalizer *norm;
@@ -28,58 +33,57 @@ typedef struct fixture {
     jk_scan_scratch *scratch;
 } fixture;
 
-static const char pack[] =
-    "pack: {name: t, version: '1', language: ja}\n"
-    "rules:\n"
-    "  - id: t.near\n"
-    "    category: drug_ad\n"
-    "    title: near\n"
-    "    weight: 1.0\n"
-    "    terms: {a: [あああ], b: [いいい]}\n"
-    "    condition: a near b within 3\n"
-    "    examples: {hit: [x], miss: [y]}\n"
-    "  - id: t.nof\n"
-    "    category: fraud\n"
-    "    title: nof\n"
-    "    terms: {x: [もうかる], y: [ぜったい], z: [ほしょう]}\n"
-    "    condition: 2 of (x, y, z)\n"
-    "    examples: {hit: [x], miss: [y]}\n"
-    "  - id: t.exclude\n"
-    "    category: drug_ad\n"
-    "    title: exclude\n"
-    "    weight: 0.5\n"
-    "    terms: {thing: [やさい], deal: [ておし]}\n"
-    "    condition: thing and deal\n"
-    "    exclude: [かていさいえん]\n"
-    "    examples: {hit: [x], miss: [y]}\n"
-    "  - id: t.word\n"
-    "    category: fraud\n"
-    "    title: word\n"
-    "    terms: {dm: [dm]}\n"
-    "    examples: {hit: [x], miss: [y]}\n"
-    "  - id: t.glued\n"
-    "    category: fraud\n"
-    "    title: glued\n"
-    "    terms: {dm: [{literal: dm, word: false}]}\n"
-    "    examples: {hit: [x], miss: [y]}\n"
-    "  - id: t.regex\n"
-    "    category: drug_ad\n"
-    "    title: regex\n"
-    "    terms: {grams: [{regex: '[0-9]+ぐらむ'}]}\n"
-    "    examples: {hit: [x], miss: [y]}\n"
-    "  - id: t.shared\n"
-    "    category: threat\n"
-    "    title: shared term with t.exclude\n"
-    "    weight: 0.5\n"
-    "    terms: {deal: [ておし]}\n"
-    "    examples: {hit: [x], miss: [y]}\n"
-    "  - id: t.absent\n"
-    "    category: self_harm_risk\n"
-    "    title: fires when a term is absent\n"
-    "    weight: 0.1\n"
-    "    terms: {calm: [へいわ]}\n"
-    "    condition: not calm\n"
-    "    examples: {hit: [x], miss: [y]}\n";
+static const char pack[] = "pack: {name: t, version: '1', language: ja}\n"
+                           "rules:\n"
+                           "  - id: t.near\n"
+                           "    category: drug_ad\n"
+                           "    title: near\n"
+                           "    weight: 1.0\n"
+                           "    terms: {a: [あああ], b: [いいい]}\n"
+                           "    condition: a near b within 3\n"
+                           "    examples: {hit: [x], miss: [y]}\n"
+                           "  - id: t.nof\n"
+                           "    category: fraud\n"
+                           "    title: nof\n"
+                           "    terms: {x: [もうかる], y: [ぜったい], z: [ほしょう]}\n"
+                           "    condition: 2 of (x, y, z)\n"
+                           "    examples: {hit: [x], miss: [y]}\n"
+                           "  - id: t.exclude\n"
+                           "    category: drug_ad\n"
+                           "    title: exclude\n"
+                           "    weight: 0.5\n"
+                           "    terms: {thing: [やさい], deal: [ておし]}\n"
+                           "    condition: thing and deal\n"
+                           "    exclude: [かていさいえん]\n"
+                           "    examples: {hit: [x], miss: [y]}\n"
+                           "  - id: t.word\n"
+                           "    category: fraud\n"
+                           "    title: word\n"
+                           "    terms: {dm: [dm]}\n"
+                           "    examples: {hit: [x], miss: [y]}\n"
+                           "  - id: t.glued\n"
+                           "    category: fraud\n"
+                           "    title: glued\n"
+                           "    terms: {dm: [{literal: dm, word: false}]}\n"
+                           "    examples: {hit: [x], miss: [y]}\n"
+                           "  - id: t.regex\n"
+                           "    category: drug_ad\n"
+                           "    title: regex\n"
+                           "    terms: {grams: [{regex: '[0-9]+ぐらむ'}]}\n"
+                           "    examples: {hit: [x], miss: [y]}\n"
+                           "  - id: t.shared\n"
+                           "    category: threat\n"
+                           "    title: shared term with t.exclude\n"
+                           "    weight: 0.5\n"
+                           "    terms: {deal: [ておし]}\n"
+                           "    examples: {hit: [x], miss: [y]}\n"
+                           "  - id: t.absent\n"
+                           "    category: self_harm_risk\n"
+                           "    title: fires when a term is absent\n"
+                           "    weight: 0.1\n"
+                           "    terms: {calm: [へいわ]}\n"
+                           "    condition: not calm\n"
+                           "    examples: {hit: [x], miss: [y]}\n";
 
 static int setup(void **state)
 {
@@ -336,6 +340,299 @@ static void test_compiled_database_cache(void **state)
     assert_int_equal(system(cmd), 0);
 }
 
+/* ---- one-character terms, regex starts, and a naive reference ---------- */
+
+static const char pack2[] =
+    "pack: {name: p, version: '1', language: ja}\n"
+    "rules:\n"
+    "  - id: p.near\n"
+    "    category: fraud\n"
+    "    title: near\n"
+    "    terms: {a: [円, 万円], b: [てがみ, dm]}\n"
+    "    condition: a near b within 3\n"
+    "    examples: {hit: [x], miss: [y]}\n"
+    "  - id: p.andnot\n"
+    "    category: fraud\n"
+    "    title: and not, or\n"
+    "    terms: {a: [やさい], b: [へ], c: [s]}\n"
+    "    condition: a and not b or c\n"
+    "    examples: {hit: [x], miss: [y]}\n"
+    "  - id: p.nof\n"
+    "    category: fraud\n"
+    "    title: 2 of\n"
+    "    terms: {x: [円], y: [s], z: ['🥦'], w: [ておし]}\n"
+    "    condition: 2 of (x, y, z, w)\n"
+    "    examples: {hit: [x], miss: [y]}\n"
+    "  - id: p.or\n"
+    "    category: fraud\n"
+    "    title: or, excluded\n"
+    "    terms: {x: [へ], y: [くさ]}\n"
+    "    condition: x or y\n"
+    "    exclude: [わら]\n"
+    "    examples: {hit: [x], miss: [y]}\n"
+    "  - id: p.empty\n"
+    "    category: fraud\n"
+    "    title: holds with nothing matched, silenced unless b\n"
+    "    terms: {a: [へいわ], b: [円]}\n"
+    "    condition: not a\n"
+    "    exclude: not b\n"
+    "    examples: {hit: [x], miss: [y]}\n"
+    "  - id: p.notnot\n"
+    "    category: fraud\n"
+    "    title: not not\n"
+    "    terms: {a: [やさい], b: [円]}\n"
+    "    condition: not (not a) and b\n"
+    "    examples: {hit: [x], miss: [y]}\n"
+    "  - id: p.nofnot\n"
+    "    category: fraud\n"
+    "    title: 2 of with a not\n"
+    "    terms: {a: [くさ], b: [へ], c: [s]}\n"
+    "    condition: 2 of (a, not b, c)\n"
+    "    examples: {hit: [x], miss: [y]}\n"
+    "  - id: p.excl\n"
+    "    category: drug_ad\n"
+    "    title: near, excluded\n"
+    "    terms: {thing: [ておし, やさい], deal: [円, dm]}\n"
+    "    condition: thing near deal within 10\n"
+    "    exclude: [のうか]\n"
+    "    examples: {hit: [x], miss: [y]}\n"
+    "  - id: p.glued\n"
+    "    category: fraud\n"
+    "    title: s inside words too\n"
+    "    terms: {s: [{literal: s, word: false}], e: ['🥦']}\n"
+    "    condition: s and e\n"
+    "    examples: {hit: [x], miss: [y]}\n"
+    "  - id: p.regex\n"
+    "    category: fraud\n"
+    "    title: regexes of several lengths\n"
+    "    terms: {w: [{regex: 'w+'}], man: [{regex: '[0-9]+万'}], jk: [{regex: 'j[kc][1-3]'}]}\n"
+    "    condition: w or man or jk\n"
+    "    examples: {hit: [x], miss: [y]}\n";
+
+static fixture *load_pack2(void)
+{
+    fixture *f = calloc(1, sizeof *f);
+    jk_error err;
+    jk_diags diags = {0};
+    assert_int_equal(jk_normalizer_new(JK_NORM_ALL, &f->norm, &err), 0);
+    assert_int_equal(jk_ruleset_new(&f->rules, &err), 0);
+    int rc =
+        jk_ruleset_load_buffer(f->rules, f->norm, "pack2.yaml", pack2, sizeof pack2 - 1, &diags);
+    for (size_t i = 0; i < diags.count; i++)
+        print_error("%s:%u:%u: %s\n", diags.items[i].file, diags.items[i].line,
+                    diags.items[i].column, diags.items[i].message);
+    assert_int_equal(rc, 0);
+    jk_diags_release(&diags);
+    assert_int_equal(jk_scanner_new(f->rules, f->norm, &f->scanner, &err), 0);
+    assert_int_equal(jk_scan_scratch_new(f->scanner, &f->scratch, &err), 0);
+    return f;
+}
+
+static void free_fixture(fixture *f)
+{
+    jk_scan_scratch_free(f->scratch);
+    jk_scanner_free(f->scanner);
+    jk_ruleset_free(f->rules);
+    jk_normalizer_free(f->norm);
+    free(f);
+}
+
+static void expect_span(const jk_hit *h, size_t k, const char *text, const char *part)
+{
+    assert_non_null(h);
+    assert_true(k < h->span_count);
+    const char *at = strstr(text, part);
+    assert_non_null(at);
+    if (h->spans[k].start != (size_t)(at - text) ||
+        h->spans[k].end != (size_t)(at - text) + strlen(part))
+        fail_msg("span %zu of %s is [%zu, %zu), want \"%s\" at [%zu, %zu)", k, h->rule_id,
+                 h->spans[k].start, h->spans[k].end, part, (size_t)(at - text),
+                 (size_t)(at - text) + strlen(part));
+}
+
+/* One-character terms (a kanji, an ASCII letter with and without word
+ * boundaries, an emoji outside the BMP) match like any other term. */
+static void test_one_character_terms(void **state)
+{
+    (void)state;
+    fixture *f = load_pack2();
+    const char *text = "手紙は５００円、ｄｍで";
+    jk_scan_result res = scan(f, text);
+    const jk_hit *h = find_hit(&res, "p.near");
+    expect_span(h, 0, text, "円");
+    expect_span(h, 1, text, "ｄｍ");
+    res = scan(f, "yes 🥦");
+    assert_null(find_hit(&res, "p.nof")); /* s inside "yes" is no word */
+    expect_span(find_hit(&res, "p.glued"), 0, "yes 🥦", "s");
+    expect_span(find_hit(&res, "p.glued"), 1, "yes 🥦", "🥦");
+    res = scan(f, "S 🥦");
+    assert_non_null(find_hit(&res, "p.nof"));
+    res = scan(f, "ヘ");
+    assert_non_null(find_hit(&res, "p.or"));
+    res = scan(f, "ヘ わら");
+    assert_null(find_hit(&res, "p.or"));
+    free_fixture(f);
+}
+
+/* Regex matches start where the regex alone says (leftmost), whatever
+ * their length, and the start decides word boundaries. */
+static void test_regex_leftmost_starts(void **state)
+{
+    (void)state;
+    fixture *f = load_pack2();
+    const char *text = "草wwww 100万 と 2000万";
+    jk_scan_result res = scan(f, text);
+    const jk_hit *h = find_hit(&res, "p.regex");
+    assert_non_null(h);
+    assert_int_equal(h->span_count, 3);
+    expect_span(h, 0, text, "wwww");
+    expect_span(h, 1, text, "100万");
+    expect_span(h, 2, text, "2000万");
+    res = scan(f, "ajk2");
+    assert_null(find_hit(&res, "p.regex")); /* starts inside a word */
+    res = scan(f, "ＪＫ２です");
+    expect_span(find_hit(&res, "p.regex"), 0, "ＪＫ２です", "ＪＫ２");
+    free_fixture(f);
+}
+
+typedef struct ref_span {
+    size_t start, end;
+} ref_span;
+
+#define REF_MAX 512
+
+static bool alnum(unsigned char c)
+{
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+/* Every occurrence of the literal terms of group g in t, the slow way. */
+static size_t ref_group(const jk_rule *rule, size_t g, const char *t, size_t len, ref_span *out)
+{
+    size_t n = 0;
+    const jk_group *grp = &rule->groups[g];
+    for (size_t k = 0; k < grp->term_count; k++) {
+        const jk_term *term = &grp->terms[k];
+        assert_false(term->is_regex);
+        for (size_t i = 0; i + term->pattern_len <= len; i++) {
+            if (memcmp(t + i, term->pattern, term->pattern_len) != 0)
+                continue;
+            size_t e = i + term->pattern_len;
+            if (term->word_boundary &&
+                ((i > 0 && alnum((unsigned char)t[i]) && alnum((unsigned char)t[i - 1])) ||
+                 (e < len && alnum((unsigned char)t[e - 1]) && alnum((unsigned char)t[e]))))
+                continue;
+            assert_true(n < REF_MAX);
+            out[n++] = (ref_span){i, e};
+        }
+    }
+    return n;
+}
+
+static size_t chars_between(const char *t, size_t lo, size_t hi)
+{
+    size_t n = 0;
+    for (size_t i = lo; i < hi; i++)
+        n += ((unsigned char)t[i] & 0xC0) != 0x80;
+    return n;
+}
+
+static bool ref_eval(const jk_rule *rule, const jk_cond *c, const char *t, size_t len)
+{
+    static ref_span a[REF_MAX], b[REF_MAX];
+    switch (c->kind) {
+    case JK_COND_GROUP:
+        return ref_group(rule, c->group, t, len, a) > 0;
+    case JK_COND_AND:
+        for (size_t i = 0; i < c->kid_count; i++)
+            if (!ref_eval(rule, c->kids[i], t, len))
+                return false;
+        return true;
+    case JK_COND_OR:
+        for (size_t i = 0; i < c->kid_count; i++)
+            if (ref_eval(rule, c->kids[i], t, len))
+                return true;
+        return false;
+    case JK_COND_NOT:
+        return !ref_eval(rule, c->kids[0], t, len);
+    case JK_COND_NOF: {
+        unsigned n = 0;
+        for (size_t i = 0; i < c->kid_count; i++)
+            n += ref_eval(rule, c->kids[i], t, len);
+        return n >= c->n;
+    }
+    case JK_COND_NEAR: {
+        size_t na = ref_group(rule, c->kids[0]->group, t, len, a);
+        size_t nb = ref_group(rule, c->kids[1]->group, t, len, b);
+        for (size_t i = 0; i < na; i++)
+            for (size_t k = 0; k < nb; k++) {
+                size_t gap = a[i].end <= b[k].start   ? chars_between(t, a[i].end, b[k].start)
+                             : b[k].end <= a[i].start ? chars_between(t, b[k].end, a[i].start)
+                                                      : 0;
+                if (gap <= c->n)
+                    return true;
+            }
+        return false;
+    }
+    }
+    return false;
+}
+
+/* Every rule's result on many generated texts agrees with evaluating every
+ * rule naively on every text: the scanner skips rules none of whose
+ * trigger groups matched, and finds one-character terms without
+ * Hyperscan; neither may change a result. */
+static void test_agrees_with_naive_reference(void **state)
+{
+    (void)state;
+    fixture *f = load_pack2();
+    static const char *const pieces[] = {
+        "円",       "万円", "５",   "てがみ", "手紙",  "dm",  "ＤＭ", "admin", "やさい",
+        "ヤサイ",   "へ",   "ヘ",   "へいわ", "s",     "Ｓ",  "yes",  "🥦",  "ておし",
+        "て.お.し", "くさ", "わら", "のうか", "の",    "野",  " ",    "、",    "a",
+        "x",        "w",    "ww",   "1",      "100万", "jk2",
+    };
+    jk_normalized norm;
+    jk_normalized_init(&norm);
+    uint64_t rng = 0x243F6A8885A308D3ull;
+    size_t fired_total = 0, unfired_total = 0;
+    for (int round = 0; round < 4000; round++) {
+        char text[512];
+        size_t len = 0;
+        rng ^= rng << 13, rng ^= rng >> 7, rng ^= rng << 17;
+        int count = 1 + (int)(rng % 16);
+        for (int k = 0; k < count; k++) {
+            rng ^= rng << 13, rng ^= rng >> 7, rng ^= rng << 17;
+            const char *p = pieces[(rng >> 8) % (sizeof pieces / sizeof pieces[0])];
+            memcpy(text + len, p, strlen(p));
+            len += strlen(p);
+        }
+        text[len] = '\0';
+        jk_scan_result res;
+        jk_error err;
+        assert_int_equal(jk_scanner_scan(f->scanner, f->scratch, text, len, &res, &err), 0);
+        assert_int_equal(jk_normalize_text(f->norm, text, len, &norm, &err), 0);
+        for (size_t r = 0; r < f->rules->rule_count; r++) {
+            const jk_rule *rule = &f->rules->rules[r];
+            if (strcmp(rule->id, "p.regex") == 0)
+                continue; /* the reference has no regex engine */
+            bool want = ref_eval(rule, rule->condition, norm.text, norm.len) &&
+                        !(rule->exclude && ref_eval(rule, rule->exclude, norm.text, norm.len));
+            bool got = find_hit(&res, rule->id) != NULL;
+            if (want != got)
+                fail_msg("%s on \"%s\" (normalized \"%s\"): scanner %s, reference %s", rule->id,
+                         text, norm.text, got ? "fires" : "silent", want ? "fires" : "silent");
+            fired_total += want;
+            unfired_total += !want;
+        }
+    }
+    /* not vacuous: both outcomes occur often */
+    assert_true(fired_total > 2000);
+    assert_true(unfired_total > 2000);
+    jk_normalized_release(&norm);
+    free_fixture(f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -351,6 +648,9 @@ int main(void)
         cmocka_unit_test(test_threads_share_one_scanner),
         cmocka_unit_test(test_shared_terms_compile_once),
         cmocka_unit_test(test_compiled_database_cache),
+        cmocka_unit_test(test_one_character_terms),
+        cmocka_unit_test(test_regex_leftmost_starts),
+        cmocka_unit_test(test_agrees_with_naive_reference),
     };
     return cmocka_run_group_tests_name("scanner", tests, setup, teardown);
 }

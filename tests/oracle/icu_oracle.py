@@ -13,8 +13,11 @@ and uconv's own ::NFC does not recompose へ + U+3099); junkai gives the
 composed, canonically equivalent forms, as NFKC itself specifies.
 
 Deliberate disagreements, excluded from the alphabet:
-- ICU turns the small katakana ヵ ヶ into full-size か け; junkai follows
-  Unicode's parallel kana blocks and gives the small hiragana ゕ ゖ.
+- ICU turns ヶ into け; junkai reads ヶ as the counter か (3ヶ月) or, between
+  two kanji, as the particle が (霞ヶ関), and ケ as か between a numeral and
+  a counter (3ケ月), which no context-free transliterator can do
+  (docs/rules.md). ヵ is か in both and is in the alphabet, and so is ケ:
+  the alphabet has no counter kanji, so ケ is け in both.
 - ICU replaces the prolonged sound mark after a kana by its vowel (コー
   becomes こお); junkai keeps ー, which is how both spellings are written in
   posts and rule terms alike.
@@ -42,7 +45,7 @@ def alphabet():
     chars += [chr(c) for c in range(ord("0"), ord("9") + 1)]
     chars += [chr(c) for c in range(0xFF66, 0xFF9E) if c != 0xFF70]  # ｦ-ﾝ, not ｰ
     chars += ["\uFF9E", "\uFF9F"] * 8                 # ﾞ ﾟ, often
-    chars += [chr(c) for c in range(0x30A1, 0x30F5)]  # ァ-ヴ (not ヵヶ)
+    chars += [chr(c) for c in range(0x30A1, 0x30F6)]  # ァ-ヵ (not ヶ)
     chars += [chr(c) for c in range(0x30F7, 0x30FB)]  # ヷ-ヺ (no hiragana: わ + ゙)
     chars += ["\u30FD", "\u30FE", "\u309D", "\u309E"]  # ヽヾゝゞ
     chars += [chr(c) for c in range(0x31F0, 0x3200)]  # ㇰ-ㇿ (no hiragana)

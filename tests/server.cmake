@@ -17,3 +17,9 @@ set_tests_properties(server_cases PROPERTIES TIMEOUT 300 LABELS server)
 add_test(NAME server_workbench
          COMMAND ${PYTHON3} ${CMAKE_SOURCE_DIR}/tests/server/workbench_test.py ${JK_BIN})
 set_tests_properties(server_workbench PROPERTIES TIMEOUT 180 LABELS server)
+# The workbench's submission routes: GET /api/destinations (no secrets) and
+# POST /api/reports/{id}/resolve against real submissions sent by
+# `junkai report send-due` to a loopback form server.
+add_test(NAME server_submit_api
+         COMMAND ${PYTHON3} ${CMAKE_SOURCE_DIR}/tests/server/submit_api_test.py ${JK_BIN})
+set_tests_properties(server_submit_api PROPERTIES TIMEOUT 180 LABELS server)

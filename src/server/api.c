@@ -1028,5 +1028,9 @@ const jk_route jk_api_routes[] = {
     {"GET", "/api/evidence/{id}", JK_ROLE_PATROLLER, false, api_evidence_get, "one evidence file"},
     {"POST", "/api/reports/{id}/submit", JK_ROLE_SUPERVISOR, true, api_report_submit,
      "queue an approved report for a destination"},
+    {"POST", "/api/reports/{id}/resolve", JK_ROLE_SUPERVISOR, true, api_report_resolve,
+     "answer a failed or uncertain submission: retry or drop"},
+    {"GET", "/api/destinations", JK_ROLE_SUPERVISOR, false, api_destinations_list,
+     "where approved reports can be submitted (names, types, kinds, hosts)"},
 };
 const size_t jk_api_route_count = sizeof jk_api_routes / sizeof jk_api_routes[0];

@@ -19,6 +19,7 @@
 #include "junkai/taxonomy.h"
 #include "package.h"
 #include "submit.h"
+#include "url.h"
 
 #include <sodium.h>
 
@@ -874,6 +875,24 @@ void api_case_package(jk_request *req)
     jk_reply_bytes(req, 200, "application/gzip", name, &out);
 }
 
+/* Reply 200 {"report": …} with the report as it is now (without its text
+ * and fields: the caller just changed its state). */
+static void reply_report(jk_request *req, int64_t id)
+{
+    report_full f = {0};
+    jk_buf_init(&f.body, 0);
+    jk_error err;
+    if (jk_store_report_get(req->store, id, copy_report, &f, &err)) {
+        report_full_release(&f);
+        jk_reply_internal(req, &err);
+        return;
+    }
+    json_object_del(f.json, "body");
+    json_object_del(f.json, "fields");
+    jk_reply(req, 200, json_pack("{s:O}", "report", f.json));
+    report_full_release(&f);
+}
+
 /* A report's state change (approve, sent), with its audit entry. */
 static void report_write(jk_request *req, const char *action)
 {
@@ -908,17 +927,7 @@ static void report_write(jk_request *req, const char *action)
         reply_store_error(req, rc, &err);
         return;
     }
-    report_full f = {0};
-    jk_buf_init(&f.body, 0);
-    if ((rc = jk_store_report_get(req->store, id, copy_report, &f, &err))) {
-        report_full_release(&f);
-        jk_reply_internal(req, &err);
-        return;
-    }
-    json_object_del(f.json, "body");
-    json_object_del(f.json, "fields");
-    jk_reply(req, 200, json_pack("{s:O}", "report", f.json));
-    report_full_release(&f);
+    reply_report(req, id);
 }
 
 void api_report_approve(jk_request *req)
@@ -985,17 +994,75 @@ void api_report_submit(jk_request *req)
         reply_store_error(req, rc, &err);
         return;
     }
-    memset(&f, 0, sizeof f);
-    jk_buf_init(&f.body, 0);
-    if ((rc = jk_store_report_get(req->store, id, copy_report, &f, &err))) {
-        report_full_release(&f);
-        jk_reply_internal(req, &err);
+    reply_report(req, id);
+}
+
+/* A person's answer to a failed or uncertain submission, as `junkai report
+ * resolve` gives it (the same store call, the same audit entry): "retry"
+ * queues it again for the same destination with the same idempotency key,
+ * "drop" gives the submission up (the report stays approved). */
+void api_report_resolve(jk_request *req)
+{
+    int64_t id;
+    const char *action;
+    if (!path_id(req, 0, "report", &id) || !api_require_body(req) ||
+        !api_body_string(req, "action", true, 16, &action))
+        return;
+    bool retry = strcmp(action, "retry") == 0;
+    if (!retry && strcmp(action, "drop") != 0) {
+        jk_reply_error(req, 400, "\"action\" must be retry or drop");
         return;
     }
-    json_object_del(f.json, "body");
-    json_object_del(f.json, "fields");
-    jk_reply(req, 200, json_pack("{s:O}", "report", f.json));
-    report_full_release(&f);
+    jk_error err;
+    int rc = api_write_begin(req, &err);
+    if (!rc)
+        rc = jk_store_submit_resolve(req->store, id, retry, &err);
+    if (!rc) {
+        char target[32];
+        snprintf(target, sizeof target, "report:%lld", (long long)id);
+        rc = api_write_commit(req, "report.resolve", target,
+                              json_pack("{s:s}", "answer", retry ? "retry" : "drop"), &err);
+    }
+    if (rc) {
+        jk_store_rollback(req->store);
+        reply_store_error(req, rc, &err);
+        return;
+    }
+    reply_report(req, id);
+}
+
+/* The destinations junkai.yaml names (as the server read it at start),
+ * for the workbench's "submit to…" choice: name, type, the report kinds
+ * each takes and, for HTTP, the URL's host (with its port). Nothing else
+ * of the URL — user and password in it, path, query — and nothing of the
+ * secrets' configuration (token and password variables, SMTP login) is
+ * told: a supervisor picks where a report goes, not how it gets there. */
+void api_destinations_list(jk_request *req)
+{
+    const jk_server_config *cfg = jk_server_config_of(req->srv);
+    json_t *list = json_array();
+    jk_buf host;
+    jk_buf_init(&host, 0);
+    for (size_t i = 0; i < cfg->destination_count; i++) {
+        const jk_destination *d = &cfg->destinations[i];
+        json_t *kinds = json_array();
+        for (int k = 0; k < JK_REPORT_KIND_COUNT; k++)
+            if (!d->kinds || (d->kinds & (1u << k)))
+                json_array_append_new(kinds, json_string(jk_report_kind_name((jk_report_kind)k)));
+        json_t *h = NULL;
+        jk_url *url = NULL;
+        jk_error err;
+        if (d->type != JK_DEST_SMTP && d->url &&
+            jk_url_parse(d->url, strlen(d->url), NULL, &url, &err) == JK_OK &&
+            jk_url_get(url, "host", &host) == JK_OK && host.len)
+            h = json_stringn(host.data, host.len);
+        jk_url_free(url);
+        json_array_append_new(list, json_pack("{s:s, s:s, s:o, s:o}", "name", d->name, "type",
+                                              jk_destination_type_name(d->type), "kinds", kinds,
+                                              "host", h ? h : json_null()));
+    }
+    jk_buf_release(&host);
+    jk_reply(req, 200, json_pack("{s:o}", "destinations", list));
 }
 
 /* ---- evidence files ---- */

@@ -82,6 +82,8 @@ void api_report_download(jk_request *req);
 void api_report_approve(jk_request *req);
 void api_report_sent(jk_request *req);
 void api_report_submit(jk_request *req);
+void api_report_resolve(jk_request *req);
+void api_destinations_list(jk_request *req);
 void api_evidence_get(jk_request *req);
 
 /* api_sources.c: run now, rule packs, the rule try-out. */

@@ -7,9 +7,11 @@
 // linked posts, a note, its status), draft and download every report kind;
 // the patroller is refused approval and the evidence package (UI and API);
 // the supervisor approves and marks sent, downloads the package, reads the
-// dashboard; the rule try-out marks a text; the admin runs a source now.
+// dashboard, queues a report for a loopback form destination, retries it
+// after the patrol's send-due failed and sees it delivered; the rule try-out marks a text; the admin runs a source now.
 import { chromium } from 'playwright-core';
 import { readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 
 const URL_ = process.env.JK_URL.replace(/\/+$/, '');
 const [patName, patPass] = process.env.JK_PATROLLER.split(':');
@@ -464,6 +466,81 @@ try {
   const v = (await apiGet('/api/audit/verify')).json;
   assert(v.ok && (await page.textContent('#audit-verify')).includes(String(v.checked)), 'verify count shown');
   step('audit: decisions listed, chain verified');
+
+  // ---- supervisor: an approved report queued for a destination; the patrol sends it ----
+  // junkai.yaml (written by ui_test.py) names ihc-form, an http_form on a
+  // loopback form server that refuses the first request (422) and takes the
+  // second, and police-api, which takes no IHC reports.
+  await openCase(caseA);
+  const ihc = cv.reports.find((r) => r.kind === 'ihc');
+  stamp = await caseStamp();
+  await page.click(`#report-${ihc.id} button.approve`);
+  await caseReloaded(stamp);
+  await page.waitForSelector(`#report-${ihc.id}[data-status="approved"] .submit-control select:not([disabled])`);
+  const dests = (await apiGet('/api/destinations')).json.destinations;
+  eq(dests.map((d) => d.name), ['ihc-form', 'police-api'], 'the destinations of junkai.yaml');
+  eq(await page.$$eval(`#report-${ihc.id} select.submit-dest option`, (os) => os.map((o) => o.value)),
+     dests.filter((d) => d.kinds.includes('ihc')).map((d) => d.name), 'only the destinations that take an IHC report offered');
+  assert((await page.textContent(`#report-${ihc.id} select.submit-dest`)).includes(dests[0].host), 'the option names the host');
+  await page.selectOption(`#report-${ihc.id} select.submit-dest`, 'ihc-form');
+  stamp = await caseStamp();
+  await page.click(`#report-${ihc.id} button.submit`);
+  await caseReloaded(stamp);
+  assert((await page.textContent('#notice.ok')).includes('巡回'), 'the notice says the patrol sends it');
+  await page.waitForSelector(`#report-${ihc.id} td.submission[data-state="queued"]`);
+  eq([(await apiGet(`/api/reports/${ihc.id}`)).json.report.submit_state, await page.isDisabled(`#report-${ihc.id} button.mark-sent`)],
+     ['queued', true], 'queued; not to be marked sent by hand meanwhile');
+  const sendDue = () => {
+    const p = spawnSync(process.env.JK_BIN, ['report', 'send-due', '--data', process.env.JK_DATA], { encoding: 'utf8', timeout: 60000 });
+    return { status: p.status, out: p.stdout + p.stderr };
+  };
+  let sd = sendDue();
+  assert(sd.status === 1 && sd.out.includes('1 failed'), 'the first attempt is refused (422): ' + sd.out);
+  // the page shows what the server holds when it loads: load it again
+  await page.reload();
+  await page.waitForSelector(`#report-${ihc.id} td.submission[data-state="failed"]`);
+  let rep = (await apiGet(`/api/reports/${ihc.id}`)).json.report;
+  eq(await page.textContent(`#report-${ihc.id} .submit-error`), rep.last_error, 'the last error shown');
+  assert(rep.last_error.includes('422'), 'the error names the answer: ' + rep.last_error);
+  eq(await page.getAttribute(`#report-${ihc.id} .submit-attempts`, 'data-n'), '1', 'one attempt');
+  await page.waitForSelector(`#submissions-${ihc.id} tr.attempt[data-outcome="failed"]`);
+  eq(await page.isDisabled(`#report-${ihc.id} button.resolve-retry`), false, 'retry offered');
+  eq(await page.isDisabled(`#report-${ihc.id} button.resolve-drop`), false, 'drop offered');
+  stamp = await caseStamp();
+  await page.click(`#report-${ihc.id} button.resolve-retry`);
+  await caseReloaded(stamp);
+  await page.waitForSelector(`#report-${ihc.id} td.submission[data-state="queued"]`);
+  assert((await page.textContent('#notice.ok')).includes('巡回'), 'the retry notice says the patrol sends it');
+  sd = sendDue();
+  assert(sd.status === 0 && sd.out.includes('1 delivered'), 'the retry is delivered: ' + sd.out);
+  await page.reload();
+  await page.waitForSelector(`#report-${ihc.id}[data-status="sent"] td.submission[data-state="delivered"]`);
+  await page.waitForSelector(`#submissions-${ihc.id} tr.attempt[data-outcome="delivered"]`);
+  rep = (await apiGet(`/api/reports/${ihc.id}`)).json.report;
+  eq([rep.status, rep.sent_via, rep.submit_state, rep.attempts], ['sent', 'ihc-form', 'delivered', 2], 'sent through ihc-form');
+  eq(await page.$$eval(`#submissions-${ihc.id} tr.attempt`, (trs) => trs.map((tr) => [Number(tr.cells[0].textContent), tr.dataset.outcome])),
+     rep.submissions.map((x) => [x.attempt, x.outcome]), 'the attempts as the API lists them');
+  eq(rep.submissions.map((x) => x.outcome), ['failed', 'delivered'], 'failed, then delivered');
+  eq(await page.getAttribute(`#report-${ihc.id} time.sent-at`, 'datetime'), rep.sent_at, 'the sent date shown');
+  assert((await page.textContent(`#report-${ihc.id} td.sent`)).includes('(ihc-form)'), 'sent via the destination');
+  const evid = await page.getAttribute(`#submissions-${ihc.id} tr.attempt[data-outcome="delivered"] a.evidence-link`, 'href');
+  const warc = await context.request.get(URL_ + evid);
+  eq([warc.status(), [...(await warc.body()).subarray(0, 2)]], [200, [0x1f, 0x8b]],
+     'the delivered attempt\'s exchange is kept as evidence (a gzipped WARC)');
+  assert(await page.isHidden(`#report-${ihc.id} .submit-control`) && await page.isHidden(`#report-${ihc.id} button.resolve-retry`),
+         'nothing more to submit or resolve');
+  step(`report #${ihc.id} queued for ihc-form in the UI; send-due: refused (422), retried from the UI, delivered`);
+  // the audit log again (the language switch below is checked there), the
+  // submission's entries in it
+  await page.click('#nav-audit');
+  await page.waitForSelector('#audit-table tbody tr');
+  const subAudit = await page.$$eval('#audit-table tbody tr', (trs, target) => trs.filter((tr) =>
+    tr.querySelector('.target').textContent === target).map((tr) => [tr.querySelector('.user').textContent,
+    tr.querySelector('.action').textContent]).reverse(), `report:${ihc.id}`);
+  eq(subAudit.filter(([u]) => u === supName).map(([, a]) => a), ['report.approve', 'report.queue', 'report.resolve'],
+     'the supervisor\'s approval, queueing and retry audited');
+  for (const a of ['report.submit.start', 'report.submit.failed', 'report.submit.delivered'])
+    assert(subAudit.some(([, x]) => x === a), `the sender's ${a} audited: ${JSON.stringify(subAudit)}`);
 
   // ---- English and back ----
   await page.selectOption('#lang', 'en');

@@ -3,9 +3,12 @@
 // with the matched spans marked, posts linked to them by a shared contact
 // point (each can be added), evidence files, reports (drafted per kind,
 // read, downloaded as text / CSV / PDF; approved and marked sent by a
-// supervisor), the evidence package (supervisor), removal checks, notes
-// and the case's history (its audit entries). Every change reloads the
-// case from the API, so the page shows what the server holds.
+// supervisor, or queued for a destination of junkai.yaml — the patrol
+// sends it — with its submission's state and attempts, and retried or
+// dropped when it failed or is uncertain), the evidence package
+// (supervisor), removal checks, notes and the case's history (its audit
+// entries). Every change reloads the case from the API, so the page shows
+// what the server holds.
 import { api } from './api.js';
 import { t, category } from './i18n.js';
 import { h } from './dom.js';
@@ -37,6 +40,11 @@ export function caseView(root, app, arg) {
   }
   const supervisor = app.hasRole('supervisor');
   const openBodies = new Set(); // reports whose text is shown
+  // where approved reports can be submitted (GET /api/destinations, for
+  // supervisors; the server reads junkai.yaml at start, so once per page)
+  const destinations = supervisor
+    ? api('GET', '/api/destinations').then((r) => r.destinations || []).catch((e) => { app.fail(e); return []; })
+    : Promise.resolve([]);
 
   async function write(method, path, payload, message) {
     try {
@@ -160,6 +168,53 @@ export function caseView(root, app, arg) {
   }
 
   // ---- reports ----
+  // What became of a report's submission: state, destination, attempts,
+  // the next attempt's time and the last error (GET /api/cases/{id} rows).
+  function submissionCell(r) {
+    if (!r.submit_state) return h('td', { class: 'submission' }, '—');
+    const next = r.next_attempt_unix && ['queued', 'retry'].includes(r.submit_state)
+      ? new Date(r.next_attempt_unix * 1000).toISOString().replace(/\.000Z$/, 'Z') : null;
+    return h('td', { class: 'submission', 'data-state': r.submit_state },
+      h('span', { class: 'submit-state sub-' + r.submit_state, text: t('submit.state.' + r.submit_state) }),
+      ' ', h('span', { class: 'submit-dest-name', text: t('submit.to', { name: r.destination || '?' }) }),
+      r.attempts ? h('span', { class: 'submit-attempts', 'data-n': String(r.attempts), text: ' ' + t('submit.attempts', { n: r.attempts }) }) : null,
+      next ? h('span', { class: 'submit-next' }, ' ', t('submit.next'), ' ', timeEl(next, 'next-attempt')) : null,
+      r.submit_state === 'uncertain' ? h('p', { class: 'hint', text: t('submit.uncertain_hint') }) : null,
+      r.last_error && ['failed', 'uncertain', 'retry'].includes(r.submit_state)
+        ? h('p', { class: 'submit-error', text: r.last_error }) : null);
+  }
+
+  // "submit to…": the destinations that take the report's kind; queued
+  // with POST /api/reports/{id}/submit (the patrol sends it). Offered for
+  // an approved report with no submission under way (none yet, or failed).
+  function submitControl(r) {
+    if (r.status !== 'approved' || !(r.submit_state == null || r.submit_state === 'failed')) return null;
+    const pick = h('select', { class: 'submit-dest', 'aria-label': t('submit.pick'), disabled: true });
+    const go = h('button', { type: 'button', class: 'submit', text: t('submit.button'), disabled: true,
+                             title: supervisor ? undefined : t('case.supervisor_only') });
+    const box = h('span', { class: 'submit-control', 'data-kind': r.kind },
+      h('span', { class: 'label', text: t('submit.pick') }), ' ', pick, ' ', go);
+    destinations.then((all) => {
+      const fit = all.filter((d) => (d.kinds || []).includes(r.kind));
+      pick.replaceChildren(...fit.map((d) => h('option', { value: d.name,
+        text: d.host ? t('submit.option_host', { name: d.name, type: d.type, host: d.host })
+                     : t('submit.option', { name: d.name, type: d.type }) })));
+      if (!supervisor) return;
+      if (!fit.length) {
+        box.append(' ', h('span', { class: 'hint no-destination', text: t('submit.none', { kind: t('report.kind.' + r.kind) }) }));
+        return;
+      }
+      pick.disabled = false;
+      go.disabled = false;
+    });
+    go.addEventListener('click', () => {
+      const name = pick.value;
+      if (!name) return;
+      write('POST', `/api/reports/${r.id}/submit`, { destination: name }, t('submit.queued', { id: r.id, name }));
+    });
+    return box;
+  }
+
   function reportRow(r) {
     const dl = (format, label) => h('a', { class: 'dl dl-' + format, href: `/api/reports/${r.id}/download?format=${format}`,
                                            download: '', text: label });
@@ -184,21 +239,62 @@ export function caseView(root, app, arg) {
       h('td', { class: 'approved' }, r.approved_at ? [timeEl(r.approved_at, 'approved-at'), ' ', r.approved_by || ''] : '—'),
       h('td', { class: 'sent' }, r.sent_at ? [timeEl(r.sent_at, 'sent-at'), ' ', r.sent_by || '',
                                               r.sent_via ? ` (${r.sent_via})` : ''] : '—'),
+      submissionCell(r),
       h('td', { class: 'report-actions' }, view, ' ',
         dl('text', t('report.dl_text')), ' ', dl('csv', 'CSV'), ' ', dl('pdf', 'PDF'), ' ',
         onlySup('approve', t('report.approve'), r.status === 'draft',
                 () => write('POST', `/api/reports/${r.id}/approve`, {}, t('report.approved', { id: r.id }))),
         ' ',
-        onlySup('mark-sent', t('report.mark_sent'), r.status === 'approved',
-                () => write('POST', `/api/reports/${r.id}/sent`, { via: 'manual' }, t('report.sent', { id: r.id })))));
+        // the store refuses "sent by hand" while a submission is under way
+        onlySup('mark-sent', t('report.mark_sent'),
+                r.status === 'approved' && !['queued', 'sending', 'retry'].includes(r.submit_state),
+                () => write('POST', `/api/reports/${r.id}/sent`, { via: 'manual' }, t('report.sent', { id: r.id }))),
+        ' ', submitControl(r),
+        // a person's answer to a failed or uncertain submission
+        ['failed', 'uncertain'].includes(r.submit_state) && r.status === 'approved' ? [' ',
+          onlySup('resolve-retry', t('submit.retry'), true,
+                  () => write('POST', `/api/reports/${r.id}/resolve`, { action: 'retry' },
+                              t('submit.retried', { id: r.id, name: r.destination || '?' }))),
+          ' ',
+          onlySup('resolve-drop', t('submit.drop'), true,
+                  () => write('POST', `/api/reports/${r.id}/resolve`, { action: 'drop' }, t('submit.dropped', { id: r.id })))] : null));
     return row;
+  }
+
+  // Each attempt of a submitted report (GET /api/reports/{id}:
+  // submissions), under its row: when, where, the outcome, the answer or
+  // error, and the exchange kept as evidence.
+  async function reportAttempts(tbody, reports) {
+    for (const r of reports) {
+      if (!r.attempts && !r.submit_state) continue;
+      const row = tbody.querySelector(`#report-${r.id}`);
+      const cell = h('td', { colspan: '9' }, h('p', { class: 'hint', text: t('common.loading') }));
+      row.after(h('tr', { class: 'report-attempts-row', 'data-id': String(r.id) }, cell));
+      try {
+        const subs = (await api('GET', `/api/reports/${r.id}`)).report.submissions || [];
+        cell.replaceChildren(subs.length
+          ? table('submissions-' + r.id, ['attempt', 'destination', 'started', 'finished', 'outcome', 'detail', 'evidence']
+            .map((k) => t('submit.col.' + k)), subs.map((s) => h('tr', { class: 'attempt', 'data-outcome': s.outcome || 'sending' },
+            h('td', { class: 'num', text: String(s.attempt) }),
+            h('td', { text: s.destination || '' }),
+            h('td', {}, timeEl(s.started_at)),
+            h('td', {}, timeEl(s.finished_at)),
+            h('td', { class: 'outcome', text: t('submit.state.' + (s.outcome || 'sending')) }),
+            h('td', { class: 'detail' }, h('code', { text: s.detail || '' })),
+            h('td', {}, s.evidence ? h('a', { class: 'evidence-link', href: `/api/evidence/${s.evidence}`, target: '_blank', rel: 'noopener',
+                                              text: t('case.evidence_open', { id: s.evidence }) }) : '—'))))
+          : h('p', { class: 'hint', text: t('submit.no_attempts') }));
+      } catch (e) {
+        cell.replaceChildren(refused(e));
+      }
+    }
   }
 
   async function reportBodies(tbody, reports) {
     for (const r of reports) {
       if (!openBodies.has(r.id)) continue;
       const row = tbody.querySelector(`#report-${r.id}`);
-      const cell = h('td', { colspan: '8' }, h('p', { class: 'hint', text: t('common.loading') }));
+      const cell = h('td', { colspan: '9' }, h('p', { class: 'hint', text: t('common.loading') }));
       row.after(h('tr', { class: 'report-body-row', 'data-id': String(r.id) }, cell));
       try {
         const full = (await api('GET', `/api/reports/${r.id}`)).report;
@@ -223,8 +319,9 @@ export function caseView(root, app, arg) {
       : h('button', { type: 'button', id: 'case-package', disabled: true, title: t('case.supervisor_only'), text: t('case.package') });
     const tbody = h('tbody', {}, (d.reports || []).map(reportRow));
     const tbl = h('table', { id: 'reports-table' },
-      h('thead', {}, h('tr', {}, ['id', 'kind', 'title', 'status', 'created', 'approved', 'sent', 'actions']
+      h('thead', {}, h('tr', {}, ['id', 'kind', 'title', 'status', 'created', 'approved', 'sent', 'submission', 'actions']
         .map((k) => h('th', { text: t('report.col.' + k) })))), tbody);
+    reportAttempts(tbody, d.reports || []);
     reportBodies(tbody, d.reports || []);
     return section('case-reports', t('case.reports'), drafts,
       (d.reports || []).length ? tbl : h('p', { class: 'empty', id: 'no-reports', text: t('case.no_reports') }),

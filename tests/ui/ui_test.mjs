@@ -74,6 +74,11 @@ async function downloaded(selector) {
   return readFileSync(await d.path());
 }
 // a notice link to the case a confirmation went into
+// The notice of an earlier confirmation stays until the next one replaces
+// it: clear it before the click whose notice is to be read.
+async function clearNotice() {
+  await page.evaluate(() => document.querySelector('#notice')?.replaceChildren());
+}
 async function noticeCase() {
   await page.waitForSelector('#notice a[id^="notice-case-"]');
   return Number((await page.getAttribute('#notice a[id^="notice-case-"]', 'id')).replace('notice-case-', ''));
@@ -221,12 +226,14 @@ try {
   await waitQueue((await apiGet('/api/queue?limit=100')).json.items.map((i) => i.id), 'pending again');
   await page.waitForSelector('#case-pick[data-loaded]');
   await page.selectOption('#case-pick', 'new');
+  await clearNotice();
   await page.click(`#item-${organ.id} button.confirm`);
   const caseA = await noticeCase();
   eq((await apiGet(`/api/items/${organ.id}`)).json.case, caseA, 'the organ-sale post went into the case the notice names');
   assert(caseA !== caseC, 'a new case, not the automatic one');
   await page.waitForSelector(`#case-pick option[value="${caseA}"]`, { state: 'attached' });
   await page.selectOption('#case-pick', String(caseA));
+  await clearNotice();
   await page.click(`#item-${emoji.id} button.confirm`);
   eq(await noticeCase(), caseA, 'the notice names the picked case');
   eq((await apiGet(`/api/items/${emoji.id}`)).json.case, caseA, 'the emoji post went into the picked case');

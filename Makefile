@@ -40,7 +40,7 @@ asan:
 	@cd build-asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 	  LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp:print_suppressions=0 \
 	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-	  ctest --output-on-failure -j$(JOBS) -E bench_smoke
+	  ctest --output-on-failure -j$(JOBS) -E bench_smoke -LE slow
 
 fuzz-build:
 	@cmake --preset fuzz >/dev/null

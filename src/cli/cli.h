@@ -58,6 +58,11 @@ typedef struct jk_engine {
     jk_ruleset *rules;
     jk_scanner *scanner; /* NULL until jk_engine_compile */
     size_t pack_errors;  /* packs that failed to load (diagnostics printed) */
+    /* what was loaded, kept to load again with the full regex check when
+     * the scanner cannot be built (see jk_engine_compile) */
+    char **paths;
+    size_t path_count;
+    bool regex_built; /* every regex was built at load already */
 } jk_engine;
 
 /* The directory of the shipped packs: $JUNKAI_RULES_DIR, else the one
@@ -70,6 +75,12 @@ const char *jk_default_rules_dir(void);
  * counted in pack_errors. Returns 0, or JK_EXIT_ERROR when the engine
  * could not be set up at all (message printed). */
 int jk_engine_load(jk_engine *eng, char **paths, size_t path_count);
+/* The same with every regular expression also built at load, so a pack
+ * whose regex cannot be built is named and skipped before anything else
+ * happens (`junkai rules check`). jk_engine_load only parses them, which
+ * saves most of a start-up; should the scanner then fail to build,
+ * jk_engine_compile loads again this way and builds without the bad pack. */
+int jk_engine_load_checked(jk_engine *eng, char **paths, size_t path_count);
 int jk_engine_compile(jk_engine *eng);
 void jk_engine_release(jk_engine *eng);
 

@@ -93,7 +93,7 @@ static int rules_check(rules_args *a)
         return JK_EXIT_ERROR;
     }
     jk_engine eng;
-    if (jk_engine_load(&eng, a->rest, a->rest_count))
+    if (jk_engine_load_checked(&eng, a->rest, a->rest_count))
         return JK_EXIT_ERROR;
     int status = JK_EXIT_OK;
     if (eng.pack_errors) {

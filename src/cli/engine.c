@@ -128,20 +128,49 @@ static void load_path(jk_engine *eng, const char *path)
     free(names);
 }
 
-int jk_engine_load(jk_engine *eng, char **paths, size_t path_count)
+/* (Re)load the packs of eng->paths into a new ruleset. */
+static int load_all(jk_engine *eng, bool build_regex)
 {
     jk_error err;
-    memset(eng, 0, sizeof *eng);
-    if (jk_normalizer_new(JK_NORM_ALL, &eng->norm, &err) ||
-        jk_ruleset_new(&eng->rules, &err)) {
+    jk_ruleset_free(eng->rules);
+    eng->rules = NULL;
+    eng->pack_errors = 0;
+    if (jk_ruleset_new(&eng->rules, &err)) {
         jk_cli_error("%s", err.message);
         return JK_EXIT_ERROR;
     }
-    if (path_count == 0)
+    jk_ruleset_set_regex_build_check(eng->rules, build_regex);
+    eng->regex_built = build_regex;
+    if (eng->path_count == 0)
         load_path(eng, jk_default_rules_dir());
-    for (size_t i = 0; i < path_count; i++)
-        load_path(eng, paths[i]);
+    for (size_t i = 0; i < eng->path_count; i++)
+        load_path(eng, eng->paths[i]);
     return 0;
+}
+
+static int engine_load(jk_engine *eng, char **paths, size_t path_count, bool build_regex)
+{
+    jk_error err;
+    memset(eng, 0, sizeof *eng);
+    if (jk_normalizer_new(JK_NORM_ALL, &eng->norm, &err)) {
+        jk_cli_error("%s", err.message);
+        return JK_EXIT_ERROR;
+    }
+    eng->paths = jk_calloc(path_count ? path_count : 1, sizeof *eng->paths);
+    for (size_t i = 0; i < path_count; i++)
+        eng->paths[i] = jk_strdup(paths[i]);
+    eng->path_count = path_count;
+    return load_all(eng, build_regex);
+}
+
+int jk_engine_load(jk_engine *eng, char **paths, size_t path_count)
+{
+    return engine_load(eng, paths, path_count, false);
+}
+
+int jk_engine_load_checked(jk_engine *eng, char **paths, size_t path_count)
+{
+    return engine_load(eng, paths, path_count, true);
 }
 
 /* mkdir -p for the cache directory; false when it cannot be made */
@@ -182,8 +211,17 @@ int jk_engine_compile(jk_engine *eng)
 {
     jk_error err;
     char dir[4096];
-    if (jk_scanner_new_cached(eng->rules, eng->norm, cache_dir(dir, sizeof dir), &eng->scanner,
-                              &err)) {
+    const char *cache = cache_dir(dir, sizeof dir);
+    int rc = jk_scanner_new_cached(eng->rules, eng->norm, cache, &eng->scanner, &err);
+    if (rc == JK_ECOMPILE && !eng->regex_built) {
+        /* A regex parsed but Hyperscan cannot build it: load again with the
+         * build check, which names the pack (file:line:column) and leaves
+         * it out, as a load with that check would have from the start. */
+        if (load_all(eng, true))
+            return JK_EXIT_ERROR;
+        rc = jk_scanner_new_cached(eng->rules, eng->norm, cache, &eng->scanner, &err);
+    }
+    if (rc) {
         jk_cli_error("%s", err.message);
         return JK_EXIT_ERROR;
     }
@@ -195,5 +233,8 @@ void jk_engine_release(jk_engine *eng)
     jk_scanner_free(eng->scanner);
     jk_ruleset_free(eng->rules);
     jk_normalizer_free(eng->norm);
+    for (size_t i = 0; i < eng->path_count; i++)
+        free(eng->paths[i]);
+    free(eng->paths);
     memset(eng, 0, sizeof *eng);
 }

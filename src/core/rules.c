@@ -253,6 +253,7 @@ typedef struct loader {
     jk_diags *diags;
     size_t errors;
     const jk_normalizer *norm;
+    bool regex_parse_only; /* the ruleset's setting */
     jk_normalized normalized;
     unsigned char *visited;
     size_t node_count;
@@ -555,6 +556,8 @@ static bool check_regex(loader *L, const yaml_node_t *n, const char *expr)
                  "least one character");
         return false;
     }
+    if (L->regex_parse_only)
+        return true; /* built by the scanner, which names it if it cannot */
     hs_database_t *db = NULL;
     if (hs_compile(expr, flags, HS_MODE_BLOCK, NULL, &db, &cerr) != HS_SUCCESS) {
         error_at(L, n, "bad regular expression: %s",
@@ -1295,6 +1298,12 @@ static void commit(loader *L, jk_ruleset *rs)
     L->rule_count = 0;
 }
 
+void jk_ruleset_set_regex_build_check(jk_ruleset *rs, bool build)
+{
+    if (rs)
+        rs->regex_parse_only = !build;
+}
+
 int jk_ruleset_load_buffer(jk_ruleset *rs, const jk_normalizer *norm, const char *name,
                            const char *buf, size_t len, jk_diags *diags)
 {
@@ -1323,6 +1332,7 @@ int jk_ruleset_load_buffer(jk_ruleset *rs, const jk_normalizer *norm, const char
     L.cursor = (text_cursor){L.buf, L.len, 0, 0};
     L.diags = diags ? diags : &local; /* errors are counted even when nobody reads them */
     L.norm = norm;
+    L.regex_parse_only = rs->regex_parse_only;
     jk_normalized_init(&L.normalized);
     size_t first_diag = L.diags->count;
     for (size_t i = 0; i < rs->rule_count; i++)

@@ -97,6 +97,7 @@ struct jk_ruleset {
     size_t pack_count, pack_cap;
     jk_rule *rules;
     size_t rule_count, rule_cap;
+    bool regex_parse_only; /* jk_ruleset_set_regex_build_check(rs, false) */
 };
 
 /* Condition tree helpers shared by loader and scanner (condition.c). */

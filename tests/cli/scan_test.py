@@ -159,6 +159,20 @@ class ScanTest(unittest.TestCase):
         self.assertEqual(rc, 2)  # an error happened, even though the good pack scanned
         self.assertEqual(len(jsonl(out)[0]["hits"]), 1)
 
+    def test_unbuildable_regex_named_and_skipped(self):
+        # scans only parse regexes at load (start-up time); one that parses
+        # but cannot be built still costs only its own pack, named by place
+        bad = os.path.join(ROOT, "tests", "data", "scan", "unbuildable.yaml")
+        where = r"unbuildable\.yaml:17:18: bad regular expression: Pattern is too large"
+        rc, _, err = run(["rules", "check", bad])
+        self.assertEqual(rc, 2)
+        self.assertRegex(err, where)
+        rc, out, err = run(["scan", "--rules", bad, "--rules", PACK], "野菜 手押し\n".encode())
+        self.assertEqual(rc, 2)
+        self.assertRegex(err, where)
+        self.assertEqual([h["rule"] for h in jsonl(out)[0]["hits"]],
+                         ["drug_ad.test.vegetables_hand"])
+
     def test_rules_test_runs_examples(self):
         rc, out, _ = run(["rules", "test", "--rules", PACK])
         self.assertEqual(rc, 0, out)

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "audit_cli.h"
+#include "auth.h"
 #include "cli.h"
 #include "junkai/case.h"
 #include "package.h"
@@ -163,11 +164,8 @@ static int case_package(jk_store *st, const char *data_dir, int64_t id, const ch
         unlink(tmp);
         goto done;
     }
-    unsigned char d[crypto_hash_sha256_BYTES];
     char hex[65];
-    crypto_hash_sha256(d, (const unsigned char *)pkg.data, pkg.len);
-    for (size_t i = 0; i < sizeof d; i++)
-        snprintf(hex + 2 * i, 3, "%02x", d[i]);
+    jk_sha256_hex(pkg.data, pkg.len, hex);
     char target[32];
     snprintf(target, sizeof target, "case:%lld", (long long)id);
     if (jk_cli_audit_record(st, data_dir, "case.package", target, &err, "{s:s, s:I, s:s}", "sha256",

@@ -110,8 +110,8 @@ static void progress_draw(progress *p, bool force)
         return; /* at most once a second between sources */
     p->drawn = now;
     fprintf(stderr, "\r\033[Kpatrol: sources %zu/%zu · items %ld new, %ld seen · %ld with hits%s%s",
-            p->done, p->due, p->in->fresh, p->in->seen, p->in->hits,
-            p->source ? " · now: " : "", p->source ? p->source : "");
+            p->done, p->due, p->in->fresh, p->in->seen, p->in->hits, p->source ? " · now: " : "",
+            p->source ? p->source : "");
     fflush(stderr);
     p->shown = true;
 }
@@ -143,8 +143,8 @@ static bool runs_now(const jk_source *s, const char *only, int64_t now)
 /* One pass over the due sources (only: just that one); returns the number
  * of errors. outcome receives the last source's log line. */
 static long patrol_pass(jk_store *store, jk_ingest *in, jk_http *http, progress *prog,
-                        jk_evidence_sink *evidence, const char *only, int64_t *ran,
-                        char *outcome, size_t outcome_size)
+                        jk_evidence_sink *evidence, const char *only, int64_t *ran, char *outcome,
+                        size_t outcome_size)
 {
     source_list sources = {0};
     jk_error err;
@@ -177,8 +177,8 @@ static long patrol_pass(jk_store *store, jk_ingest *in, jk_http *http, progress 
             break;
         }
         long before_new = in->fresh, before_seen = in->seen;
-        jk_collect_ctx ctx = {in, run_id, log_line, prog, &stop_requested, http, on_batch, prog,
-                              evidence};
+        jk_collect_ctx ctx = {in,   run_id,   log_line, prog,    &stop_requested,
+                              http, on_batch, prog,     evidence};
         bool keep_evidence = true;
         if (jk_store_source_evidence(store, s->id, &keep_evidence, &err))
             log_line(prog, err.message); /* keeps the default: preserved */
@@ -188,8 +188,8 @@ static long patrol_pass(jk_store *store, jk_ingest *in, jk_http *http, progress 
         if (collector)
             rc = collector->run(&ctx, s, &err);
         else
-            rc = jk_error_set(&err, JK_EINVAL, "source %s: no collector for kind \"%s\"",
-                              s->name, s->kind);
+            rc = jk_error_set(&err, JK_EINVAL, "source %s: no collector for kind \"%s\"", s->name,
+                              s->kind);
         (*ran)++;
         prog->done++;
         prog->source = NULL;
@@ -215,12 +215,9 @@ static long patrol_pass(jk_store *store, jk_ingest *in, jk_http *http, progress 
 int cmd_patrol(int argc, char **argv)
 {
     static const struct option options[] = {
-        {"data", required_argument, NULL, 'd'},
-        {"rules", required_argument, NULL, 'r'},
-        {"once", no_argument, NULL, 'o'},
-        {"source", required_argument, NULL, 's'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
+        {"data", required_argument, NULL, 'd'}, {"rules", required_argument, NULL, 'r'},
+        {"once", no_argument, NULL, 'o'},       {"source", required_argument, NULL, 's'},
+        {"help", no_argument, NULL, 'h'},       {NULL, 0, NULL, 0},
     };
     const char *data = NULL, *only = NULL;
     bool once = false;
@@ -230,9 +227,16 @@ int cmd_patrol(int argc, char **argv)
     int ch;
     while ((ch = getopt_long(argc, argv, "h", options, NULL)) != -1) {
         switch (ch) {
-        case 'd': data = optarg; break;
-        case 'o': once = true; break;
-        case 's': only = optarg; once = true; break; /* "run it now" is one run */
+        case 'd':
+            data = optarg;
+            break;
+        case 'o':
+            once = true;
+            break;
+        case 's':
+            only = optarg;
+            once = true;
+            break; /* "run it now" is one run */
         case 'r':
             jk_grow((void **)&rules, &rule_cap, rule_count + 1, sizeof *rules);
             rules[rule_count++] = optarg;
@@ -283,18 +287,16 @@ int cmd_patrol(int argc, char **argv)
         jk_cli_error("%s", err.message);
         goto done;
     }
-    /* The config says -1 for "default" and 0 for "none"; jk_http takes 0
-     * for its default and a negative value for none. */
     jk_http_config hcfg;
     memset(&hcfg, 0, sizeof hcfg);
-    hcfg.contact = cfg.contact && *cfg.contact ? cfg.contact : NULL;
-    hcfg.max_body_bytes = cfg.max_body_bytes;
-    hcfg.timeout_ms = cfg.timeout_ms;
-    hcfg.min_interval_ms = cfg.min_interval_ms < 0 ? 0 : cfg.min_interval_ms ? cfg.min_interval_ms : -1;
-    hcfg.max_redirects = cfg.max_redirects < 0 ? 0 : cfg.max_redirects ? cfg.max_redirects : -1;
-    hcfg.max_retries = cfg.max_retries < 0 ? 0 : cfg.max_retries ? cfg.max_retries : -1;
+    jk_config_http(&cfg, &hcfg);
     progress prog = {isatty(STDERR_FILENO) && getenv("TERM") && strcmp(getenv("TERM"), "dumb") != 0,
-                     false, &in, 0, 0, NULL, 0};
+                     false,
+                     &in,
+                     0,
+                     0,
+                     NULL,
+                     0};
     hcfg.log = log_line;
     hcfg.log_ctx = &prog;
     hcfg.stop = &stop_requested; /* SIGTERM ends a transfer under way */
@@ -322,13 +324,13 @@ int cmd_patrol(int argc, char **argv)
     do {
         int64_t ran;
         long evidence_errors = jk_evidence_sink_errors(evidence);
-        errors += patrol_pass(store, &in, http, &prog, evidence, only, &ran, outcome,
-                              sizeof outcome);
+        errors +=
+            patrol_pass(store, &in, http, &prog, evidence, only, &ran, outcome, sizeof outcome);
         /* removal checks of reported items that have fallen due (not when
          * one source is run by hand) */
         if (!stop_requested && !only)
-            errors += jk_cli_recheck_tick(store, jk_data_dir(data), http, evidence, eng.norm,
-                                          &cfg, &stop_requested, log_line, &prog, 100);
+            errors += jk_cli_recheck_tick(store, jk_data_dir(data), http, evidence, eng.norm, &cfg,
+                                          &stop_requested, log_line, &prog, 100);
         errors += jk_evidence_sink_errors(evidence) - evidence_errors;
         if (once)
             break;
@@ -336,8 +338,9 @@ int cmd_patrol(int argc, char **argv)
         for (int s = 0; s < 5 && !stop_requested; s++)
             sleep(1); /* the next source may become due */
     } while (!stop_requested);
-    fprintf(stderr, "junkai: patrol %s: %ld new items, %ld already stored, %ld with hits, "
-                    "%ld skipped, %ld errors, %ld evidence files\n",
+    fprintf(stderr,
+            "junkai: patrol %s: %ld new items, %ld already stored, %ld with hits, "
+            "%ld skipped, %ld errors, %ld evidence files\n",
             stop_requested ? "stopped" : "done", in.fresh, in.seen, in.hits, in.skipped, errors,
             jk_evidence_sink_written(evidence));
     status = errors || eng.pack_errors ? JK_EXIT_ERROR : JK_EXIT_OK;
@@ -347,21 +350,21 @@ int cmd_patrol(int argc, char **argv)
     if (only)
         snprintf(target, sizeof target, "source:%s", only);
     int audit_rc =
-        only ? jk_cli_audit_record(store, jk_data_dir(data), "patrol", target, &err,
-                                   "{s:s, s:b, s:I, s:I, s:I, s:I, s:I, s:I, s:s, s:s}",
-                                   "started", started, "stopped", stop_requested != 0, "fresh",
-                                   (json_int_t)in.fresh, "seen", (json_int_t)in.seen, "hits",
-                                   (json_int_t)in.hits, "skipped", (json_int_t)in.skipped,
-                                   "errors", (json_int_t)errors, "evidence_files",
-                                   (json_int_t)jk_evidence_sink_written(evidence), "source",
-                                   only, "outcome", outcome)
-             : jk_cli_audit_record(store, jk_data_dir(data), "patrol", "", &err,
-                                   "{s:s, s:b, s:I, s:I, s:I, s:I, s:I, s:I}", "started",
-                                   started, "stopped", stop_requested != 0, "fresh",
-                                   (json_int_t)in.fresh, "seen", (json_int_t)in.seen, "hits",
-                                   (json_int_t)in.hits, "skipped", (json_int_t)in.skipped,
-                                   "errors", (json_int_t)errors, "evidence_files",
-                                   (json_int_t)jk_evidence_sink_written(evidence));
+        only
+            ? jk_cli_audit_record(store, jk_data_dir(data), "patrol", target, &err,
+                                  "{s:s, s:b, s:I, s:I, s:I, s:I, s:I, s:I, s:s, s:s}", "started",
+                                  started, "stopped", stop_requested != 0, "fresh",
+                                  (json_int_t)in.fresh, "seen", (json_int_t)in.seen, "hits",
+                                  (json_int_t)in.hits, "skipped", (json_int_t)in.skipped, "errors",
+                                  (json_int_t)errors, "evidence_files",
+                                  (json_int_t)jk_evidence_sink_written(evidence), "source", only,
+                                  "outcome", outcome)
+            : jk_cli_audit_record(store, jk_data_dir(data), "patrol", "", &err,
+                                  "{s:s, s:b, s:I, s:I, s:I, s:I, s:I, s:I}", "started", started,
+                                  "stopped", stop_requested != 0, "fresh", (json_int_t)in.fresh,
+                                  "seen", (json_int_t)in.seen, "hits", (json_int_t)in.hits,
+                                  "skipped", (json_int_t)in.skipped, "errors", (json_int_t)errors,
+                                  "evidence_files", (json_int_t)jk_evidence_sink_written(evidence));
     if (audit_rc) {
         jk_cli_error("%s", err.message);
         status = JK_EXIT_ERROR;

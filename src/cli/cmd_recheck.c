@@ -410,18 +410,9 @@ int cmd_recheck(int argc, char **argv)
         jk_cli_error("%s", err.message);
         goto done;
     }
-    /* the config says -1 for "default" and 0 for "none"; jk_http takes 0
-     * for its default and a negative value for none (as cmd_patrol.c) */
     jk_http_config hcfg;
     memset(&hcfg, 0, sizeof hcfg);
-    hcfg.contact = cfg.contact && *cfg.contact ? cfg.contact : NULL;
-    hcfg.max_body_bytes = cfg.max_body_bytes;
-    hcfg.timeout_ms = cfg.timeout_ms;
-    hcfg.min_interval_ms = cfg.min_interval_ms < 0 ? 0
-                           : cfg.min_interval_ms   ? cfg.min_interval_ms
-                                                   : -1;
-    hcfg.max_redirects = cfg.max_redirects < 0 ? 0 : cfg.max_redirects ? cfg.max_redirects : -1;
-    hcfg.max_retries = cfg.max_retries < 0 ? 0 : cfg.max_retries ? cfg.max_retries : -1;
+    jk_config_http(&cfg, &hcfg);
     hcfg.log = log_stderr;
     hcfg.stop = &stop_requested;
     evidence = jk_evidence_sink_new(dir, store, hcfg.contact, log_stderr, NULL);

@@ -82,10 +82,9 @@ void jk_cli_submit_init(jk_cli_submit *s, jk_store *store, const char *data_dir,
     e->backoff_seconds = cfg->submit_backoff_seconds;
     e->batch_size = cfg->submit_batch_size > 0 ? (size_t)cfg->submit_batch_size : 0;
     e->timeout_ms = cfg->timeout_ms;
-    /* junkai.yaml: -1 default, 0 none; jk_http: 0 default, < 0 none */
-    e->min_interval_ms = cfg->min_interval_ms < 0 ? 0
-                         : cfg->min_interval_ms   ? cfg->min_interval_ms
-                                                  : -1;
+    jk_http_config limits = {0};
+    jk_config_http(cfg, &limits);
+    e->min_interval_ms = limits.min_interval_ms;
     e->max_body_bytes = cfg->max_body_bytes;
     e->log = forward_log;
     e->committed = head_moved;

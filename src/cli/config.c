@@ -54,6 +54,22 @@ static void clear(jk_config *cfg)
     cfg->removal.stop_days = 90;
 }
 
+/* -1 "default" → 0; 0 "none" → -1; a value stays. */
+static long http_limit(long v)
+{
+    return v < 0 ? 0 : v ? v : -1;
+}
+
+void jk_config_http(const jk_config *cfg, jk_http_config *out)
+{
+    out->contact = cfg->contact && *cfg->contact ? cfg->contact : NULL;
+    out->max_body_bytes = cfg->max_body_bytes;
+    out->timeout_ms = cfg->timeout_ms;
+    out->min_interval_ms = http_limit(cfg->min_interval_ms);
+    out->max_redirects = (int)http_limit(cfg->max_redirects);
+    out->max_retries = (int)http_limit(cfg->max_retries);
+}
+
 const jk_destination *jk_config_destination(const jk_config *cfg, const char *name)
 {
     for (size_t i = 0; name && i < cfg->destination_count; i++)

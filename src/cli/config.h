@@ -12,6 +12,7 @@
 
 #include <stddef.h>
 
+#include "http.h"
 #include "junkai/error.h"
 #include "smtp.h"
 #include "submit.h"
@@ -64,6 +65,14 @@ typedef struct jk_config {
  * does not parse, a destination that cannot work). */
 int jk_config_load(const char *data_dir, jk_config *cfg, jk_error *err);
 void jk_config_release(jk_config *cfg);
+
+/* The HTTP limits of junkai.yaml (contact, max_body_bytes, timeout,
+ * min_interval_ms, max_redirects, max_retries) written over out, in
+ * jk_http's terms: the file says -1 for "default" and 0 for "none", jk_http
+ * takes 0 for its default and a negative value for none. The other fields
+ * of out are left as they are. cfg must outlive out (the contact is
+ * borrowed). */
+void jk_config_http(const jk_config *cfg, jk_http_config *out);
 
 /* The destination named name, or NULL. */
 const jk_destination *jk_config_destination(const jk_config *cfg, const char *name);

@@ -607,35 +607,33 @@ static void send_smtp(run *r, const jk_destination *d, const report_copy *rep, c
     jk_buf_puts(&target, "mailto:");
     for (size_t i = 0; i < d->to_count; i++)
         jk_buf_printf(&target, "%s%s", i ? "," : "", d->to[i]);
-    jk_warc_out rec = {0};
-    rec.type = "warcinfo";
-    rec.record_id = info_id;
-    rec.date = date;
-    rec.content_type = "application/warc-fields";
-    rec.block = info.data;
-    rec.block_len = info.len;
-    jk_warc_append(&a->warc, &rec, true, NULL);
-    memset(&rec, 0, sizeof rec);
-    rec.type = "resource";
-    rec.record_id = msg_id;
-    rec.date = date;
-    rec.target_uri = target.data;
-    rec.warcinfo_id = info_id;
-    rec.content_type = "message/rfc822";
-    rec.block = message.data;
-    rec.block_len = message.len;
-    jk_warc_append(&a->warc, &rec, true, NULL);
-    memset(&rec, 0, sizeof rec);
-    rec.type = "resource";
-    rec.record_id = tr_id;
-    rec.date = date;
-    rec.target_uri = strpbrk(smtp->url, "\r\n") ? NULL : smtp->url;
-    rec.concurrent_to = msg_id;
-    rec.warcinfo_id = info_id;
-    rec.content_type = "text/plain; charset=utf-8";
-    rec.block = transcript.data ? transcript.data : "";
-    rec.block_len = transcript.len;
-    jk_warc_append(&a->warc, &rec, true, NULL);
+    const jk_warc_out records[] = {
+        {.type = "warcinfo",
+         .record_id = info_id,
+         .date = date,
+         .content_type = "application/warc-fields",
+         .block = info.data,
+         .block_len = info.len},
+        {.type = "resource",
+         .record_id = msg_id,
+         .date = date,
+         .target_uri = target.data,
+         .warcinfo_id = info_id,
+         .content_type = "message/rfc822",
+         .block = message.data,
+         .block_len = message.len},
+        {.type = "resource",
+         .record_id = tr_id,
+         .date = date,
+         .target_uri = strpbrk(smtp->url, "\r\n") ? NULL : smtp->url,
+         .concurrent_to = msg_id,
+         .warcinfo_id = info_id,
+         .content_type = "text/plain; charset=utf-8",
+         .block = transcript.data ? transcript.data : "",
+         .block_len = transcript.len},
+    };
+    for (size_t i = 0; i < sizeof records / sizeof records[0]; i++)
+        jk_warc_append(&a->warc, &records[i], true, NULL);
     jk_buf_release(&info);
     jk_buf_release(&target);
 done:

@@ -311,6 +311,14 @@ int api_write_commit(jk_request *req, const char *action, const char *target, js
     return rc;
 }
 
+int api_write_commit_on(jk_request *req, const char *action, const char *kind, int64_t id,
+                        json_t *detail, jk_error *err)
+{
+    char target[48];
+    snprintf(target, sizeof target, "%s:%lld", kind, (long long)id);
+    return api_write_commit(req, action, target, detail, err);
+}
+
 /* ---- sessions ---- */
 
 typedef struct login_user {

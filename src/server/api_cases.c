@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "api_internal.h"
+#include "auth.h"
 #include "generate.h"
 #include "junkai/capture_jobs.h"
 #include "junkai/case.h"
@@ -20,8 +21,6 @@
 #include "package.h"
 #include "submit.h"
 #include "url.h"
-
-#include <sodium.h>
 
 #define CASE_LINKS_MAX 200
 #define CASE_TITLE_MAX 300
@@ -525,8 +524,6 @@ void api_case_update(jk_request *req)
     if (!rc)
         rc = jk_store_case_update(req->store, id, &u, &err);
     if (!rc) {
-        char target[32];
-        snprintf(target, sizeof target, "case:%lld", (long long)id);
         json_t *detail = json_object();
         if (u.title)
             json_object_set_new(detail, "title", json_string(u.title));
@@ -536,7 +533,7 @@ void api_case_update(jk_request *req)
             json_object_set_new(detail, "assignee", json_string(u.assignee));
         if (u.status)
             json_object_set_new(detail, "status", json_pack("[s, s]", now.status, u.status));
-        rc = api_write_commit(req, "case.update", target, detail, &err);
+        rc = api_write_commit_on(req, "case.update", "case", id, detail, &err);
     }
     if (rc) {
         jk_store_rollback(req->store);
@@ -576,9 +573,8 @@ void api_case_items_add(jk_request *req)
     if (!rc)
         rc = file_items(req, id, cat.category, items, &failed, &err);
     if (!rc) {
-        char target[32];
-        snprintf(target, sizeof target, "case:%lld", (long long)id);
-        rc = api_write_commit(req, "case.items", target, json_pack("{s:O}", "items", items), &err);
+        rc = api_write_commit_on(req, "case.items", "case", id, json_pack("{s:O}", "items", items),
+                                 &err);
     }
     if (rc) {
         jk_store_rollback(req->store);
@@ -608,10 +604,8 @@ void api_case_item_rm(jk_request *req)
     if (!rc)
         rc = jk_store_case_item_rm(req->store, item, &err);
     if (!rc) {
-        char target[32];
-        snprintf(target, sizeof target, "case:%lld", (long long)id);
-        rc = api_write_commit(req, "case.item_rm", target,
-                              json_pack("{s:I}", "item", (json_int_t)item), &err);
+        rc = api_write_commit_on(req, "case.item_rm", "case", id,
+                                 json_pack("{s:I}", "item", (json_int_t)item), &err);
     }
     if (rc) {
         jk_store_rollback(req->store);
@@ -634,9 +628,8 @@ void api_case_note_add(jk_request *req)
     if (!rc)
         rc = jk_store_case_note_add(req->store, id, req->user, text, &note, &err);
     if (!rc) {
-        char target[32];
-        snprintf(target, sizeof target, "case:%lld", (long long)id);
-        rc = api_write_commit(req, "case.note", target, json_pack("{s:s}", "text", text), &err);
+        rc = api_write_commit_on(req, "case.note", "case", id, json_pack("{s:s}", "text", text),
+                                 &err);
     }
     if (rc) {
         jk_store_rollback(req->store);
@@ -755,13 +748,11 @@ void api_case_reports_add(jk_request *req)
     if (!rc)
         rc = jk_report_generate(&env, id, kind, &ids, &count, &err);
     if (!rc) {
-        char target[32];
-        snprintf(target, sizeof target, "case:%lld", (long long)id);
         json_t *list = json_array();
         for (size_t i = 0; i < count; i++)
             json_array_append_new(list, json_integer((json_int_t)ids[i]));
-        rc = api_write_commit(req, "report.draft", target,
-                              json_pack("{s:s, s:o}", "kind", kind_name, "reports", list), &err);
+        rc = api_write_commit_on(req, "report.draft", "case", id,
+                                 json_pack("{s:s, s:o}", "kind", kind_name, "reports", list), &err);
     }
     if (rc) {
         jk_store_rollback(req->store);
@@ -855,15 +846,11 @@ void api_case_package(jk_request *req)
     if (!rc)
         rc = api_write_begin(req, &err);
     if (!rc) {
-        char target[32], hex[65];
-        snprintf(target, sizeof target, "case:%lld", (long long)id);
-        unsigned char d[crypto_hash_sha256_BYTES];
-        crypto_hash_sha256(d, (const unsigned char *)out.data, out.len);
-        for (size_t i = 0; i < sizeof d; i++)
-            snprintf(hex + 2 * i, 3, "%02x", d[i]);
-        rc = api_write_commit(req, "case.package", target,
-                              json_pack("{s:s, s:I}", "sha256", hex, "size", (json_int_t)out.len),
-                              &err);
+        char hex[65];
+        jk_sha256_hex(out.data ? out.data : "", out.len, hex);
+        rc = api_write_commit_on(
+            req, "case.package", "case", id,
+            json_pack("{s:s, s:I}", "sha256", hex, "size", (json_int_t)out.len), &err);
     }
     if (rc) {
         jk_buf_release(&out);
@@ -915,12 +902,10 @@ static void report_write(jk_request *req, const char *action)
                                       (int64_t)time(NULL) + first, &err);
     }
     if (!rc) {
-        char target[32];
-        snprintf(target, sizeof target, "report:%lld", (long long)id);
         json_t *detail = json_object();
         if (via || strcmp(action, "report.sent") == 0)
             json_object_set_new(detail, "via", json_string(via ? via : "manual"));
-        rc = api_write_commit(req, action, target, detail, &err);
+        rc = api_write_commit_on(req, action, "report", id, detail, &err);
     }
     if (rc) {
         jk_store_rollback(req->store);
@@ -984,10 +969,8 @@ void api_report_submit(jk_request *req)
     if (!rc)
         rc = jk_store_report_queue(req->store, id, d->name, &err);
     if (!rc) {
-        char target[32];
-        snprintf(target, sizeof target, "report:%lld", (long long)id);
-        rc = api_write_commit(req, "report.queue", target,
-                              json_pack("{s:s}", "destination", d->name), &err);
+        rc = api_write_commit_on(req, "report.queue", "report", id,
+                                 json_pack("{s:s}", "destination", d->name), &err);
     }
     if (rc) {
         jk_store_rollback(req->store);
@@ -1018,10 +1001,8 @@ void api_report_resolve(jk_request *req)
     if (!rc)
         rc = jk_store_submit_resolve(req->store, id, retry, &err);
     if (!rc) {
-        char target[32];
-        snprintf(target, sizeof target, "report:%lld", (long long)id);
-        rc = api_write_commit(req, "report.resolve", target,
-                              json_pack("{s:s}", "answer", retry ? "retry" : "drop"), &err);
+        rc = api_write_commit_on(req, "report.resolve", "report", id,
+                                 json_pack("{s:s}", "answer", retry ? "retry" : "drop"), &err);
     }
     if (rc) {
         jk_store_rollback(req->store);

@@ -49,6 +49,9 @@ int api_put_item(void *ctx, const jk_review_item *it);
 int api_write_begin(jk_request *req, jk_error *err);
 int api_write_commit(jk_request *req, const char *action, const char *target, json_t *detail,
                      jk_error *err);
+/* The same with the target "KIND:ID" ("case:12", "report:7"). */
+int api_write_commit_on(jk_request *req, const char *action, const char *kind, int64_t id,
+                        json_t *detail, jk_error *err);
 
 typedef struct decision_in {
     const char *decision, *category, *reason;

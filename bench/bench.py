@@ -388,13 +388,26 @@ def main():
     # the normalized terms, finding every occurrence, doing nothing else
     # (bench/hs_floor.c). Rebuilt each run: the normalizer may have changed.
     floor_bin = args.floor or os.path.join(os.path.dirname(binary), "hs_floor")
+    nterms = os.path.join(out_dir, "terms.normalized.txt")
+    ncorpus = os.path.join(out_dir, "corpus.normalized.txt")
+    run_to([binary, "normalize"], nterms, stdin_path=terms_raw)
+    run_to([binary, "normalize", corpus], ncorpus)
     floor = None
     if os.access(floor_bin, os.X_OK):
-        nterms = os.path.join(out_dir, "terms.normalized.txt")
-        ncorpus = os.path.join(out_dir, "corpus.normalized.txt")
-        run_to([binary, "normalize"], nterms, stdin_path=terms_raw)
-        run_to([binary, "normalize", corpus], ncorpus)
         floor = {"walls": [], "matches": None, "cmd": [floor_bin, nterms, ncorpus]}
+    # The lower bound: what the cheapest conceivable junkai would pay,
+    # normalizing every post (in-process, no I/O: bench/normalize_speed.c)
+    # and then only asking whether any term occurs in it (ripgrep's line
+    # search over the normalized text) — less than junkai must do.
+    norm_bin = os.path.join(os.path.dirname(floor_bin), "normalize_speed")
+    norm = None
+    if os.access(norm_bin, os.X_OK):
+        # best of 3 rounds: the first pass over a fresh buffer runs slower
+        norm = {"walls": [], "cmd": [norm_bin, corpus, "3"]}
+    if rg:
+        tools.append(Tool("rg_normalized", "rg -F -c, normalized text",
+                          [rg, "-F", "-c", "-f", nterms, ncorpus], sink("rg-normalized"),
+                          count=read_count))
 
     # Other work on the machine skews every row (a 2-core builder running
     # fuzzers, say): the load is recorded and a busy machine is flagged.
@@ -414,6 +427,11 @@ def main():
             fields = [f.strip() for f in out.split(":", 1)[1].split(",")]
             floor["matches"] = int(fields[1].split()[0])
             floor["walls"].append(float(fields[2].split()[0]))
+        if norm:
+            out = subprocess.run(norm["cmd"], capture_output=True, check=True).stdout.decode()
+            # "text only  R MB/s  (… best of 3: S s)": the normalizer alone
+            line = next(ln for ln in out.splitlines() if ln.startswith("text only"))
+            norm["walls"].append(float(line.rsplit(":", 1)[1].split()[0]))
 
     same_output = None
     j1, j2 = tools[1], tools[2]
@@ -468,6 +486,8 @@ def main():
                                                       else "DIFFERS from")
         elif tool.key in ("rg", "grep") and tool.output is not None:
             found = "%d lines match" % tool.output
+        elif tool.key == "rg_normalized" and tool.output is not None:
+            found = "%d lines match" % tool.output
         elif tool.key == "rg_every" and tool.output is not None:
             found = "%d matches" % tool.output
         if tool.timed_out:
@@ -504,8 +524,19 @@ def main():
                          "seconds": round(t, 4), "mb_per_s": round(size_mb / t, 1),
                          "found": floor["matches"]}
 
+    if norm and norm["walls"]:
+        t = statistics.median(norm["walls"])
+        print("%-28s %9.3f %8.1f %8s %8s  %s" % ("normalizer alone", t, size_mb / t, "-", "-",
+                                                 "in-process, no I/O, best of 3"))
+        rows["normalize"] = {"label": "normalizer alone", "command": norm["cmd"],
+                             "seconds": round(t, 4), "mb_per_s": round(size_mb / t, 1)}
+
     def secs(key):
         return rows.get(key, {}).get("seconds")
+
+    bound = None
+    if secs("normalize") and secs("rg_normalized"):
+        bound = secs("normalize") + secs("rg_normalized")
 
     grep_bound = ""
     grep_secs = secs("grep")
@@ -517,6 +548,7 @@ def main():
         "junkai_2t_vs_1t": fmt_ratio(secs("junkai_1t"), secs("junkai_2t")),
         "junkai_1t_vs_rg_every_match": fmt_ratio(secs("rg_every"), secs("junkai_1t")),
         "floor_vs_rg": fmt_ratio(secs("rg"), secs("floor")),
+        "lower_bound_vs_rg": fmt_ratio(secs("rg"), bound),
     }
     na = "n/a"
     print()
@@ -530,6 +562,8 @@ def main():
           % (ratios["junkai_1t_vs_rg_every_match"] or na))
     print("context hyperscan floor / rg       = %s   (the matcher alone, normalized text)"
           % (ratios["floor_vs_rg"] or na))
+    print("context lower bound / rg           = %s   (normalizer alone + rg on the normalized"
+          " text)" % (ratios["lower_bound_vs_rg"] or na))
 
     memory = None
     if args.memory:

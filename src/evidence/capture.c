@@ -73,6 +73,7 @@ void jk_capture_result_release(jk_capture_result *r)
     free(r->browser);
     free(r->user_agent);
     jk_proxy_refusals_free(r->refused, r->refused_count);
+    jk_proxy_hosts_free(r->hosts, r->host_count);
     jk_capture_result_init(r);
 }
 
@@ -323,8 +324,10 @@ static int browser_start(browser *b, const char *exe, int width, int height, uns
     args[n++] = "--disable-domain-reliability";
     args[n++] = "--disable-breakpad";
     args[n++] = "--disable-quic";
+    /* one list: a second --disable-features would replace the first */
     args[n++] = "--disable-features=Translate,OptimizationHints,MediaRouter,"
-                "DialMediaRouteProvider,InterestFeedContentSuggestions";
+                "DialMediaRouteProvider,InterestFeedContentSuggestions,"
+                "NetworkTimeServiceQuerying";
     args[n++] = "--force-webrtc-ip-handling-policy=disable_non_proxied_udp";
     args[n++] = arg_proxy;
     args[n++] = "--proxy-bypass-list=<-loopback>";
@@ -521,6 +524,46 @@ static const jk_proxy_refusal *refusal_for(const jk_capture_result *r, const cha
     return NULL;
 }
 
+/* The browser's own services. Chromium calls some of them whatever its
+ * flags say (the component updater, the account list of the sign-in
+ * code: --disable-component-update and --disable-background-networking
+ * do not stop them in Chromium 156), and a police capture must not tell
+ * Google that, when and from where it looked at a page. No page needs
+ * them to render, so the proxy refuses them; a page's own request to one
+ * (a "Sign in with Google" button) is lost with them, which changes no
+ * evidence. The captured URL's own host is never blocked. */
+static const char *const browser_services[] = {
+    "accounts.google.com",            /* sign-in: ListAccounts */
+    "update.googleapis.com",          /* component and extension updates */
+    ".gvt1.com",                      /* their downloads */
+    "dl.google.com",                  /* … */
+    "clients1.google.com",            /* network time, crash and update pings */
+    "clients2.google.com",            /* … */
+    "clients3.google.com",            /* … */
+    "clients4.google.com",            /* … */
+    "clients5.google.com",            /* … */
+    "clients6.google.com",            /* … */
+    "clients2.googleusercontent.com", /* extension downloads */
+    "safebrowsing.googleapis.com",    /* Safe Browsing lists */
+    "optimizationguide-pa.googleapis.com",
+    "content-autofill.googleapis.com",
+    "clientservices.googleapis.com", /* variations seed */
+    "android.clients.google.com",
+    "mtalk.google.com", /* push messaging */
+    "chromewebstore.googleapis.com",
+};
+
+/* The list without the URL's own host (or its domain entry); returns the
+ * count put in out. */
+static size_t browser_services_except(const char *host, const char **out)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < sizeof browser_services / sizeof *browser_services; i++)
+        if (!jk_proxy_host_covered(browser_services[i], host))
+            out[n++] = browser_services[i];
+    return n;
+}
+
 static void take_refusals(jk_proxy *proxy, jk_capture_result *r)
 {
     jk_proxy_refusals_free(r->refused, r->refused_count);
@@ -528,6 +571,9 @@ static void take_refusals(jk_proxy *proxy, jk_capture_result *r)
     r->refused_total = jk_proxy_refused_count(proxy);
     r->failed_total = jk_proxy_failed_count(proxy);
     r->requests = jk_proxy_request_count(proxy);
+    r->blocked_total = jk_proxy_blocked_count(proxy);
+    jk_proxy_hosts_free(r->hosts, r->host_count);
+    r->host_count = jk_proxy_hosts(proxy, &r->hosts);
 }
 
 static void capture_log(const jk_capture_options *o, const char *fmt, ...)
@@ -786,6 +832,9 @@ int jk_capture_page(const jk_capture_options *o, jk_capture_result *r, jk_error 
     memset(&pc, 0, sizeof pc);
     pc.private_hosts = hosts;
     pc.private_host_count = o->allow_private ? 1 : 0;
+    const char *blocked[sizeof browser_services / sizeof *browser_services];
+    pc.blocked_hosts = blocked;
+    pc.blocked_host_count = browser_services_except(host, blocked);
     pc.log = proxy_log_line;
     pc.log_ctx = (void *)o;
     jk_proxy *proxy = NULL;
@@ -869,6 +918,11 @@ static char *manifest_json(const jk_capture_result *r, const jk_capture_record *
     }
     json_object_set_new(m, "unreachable", unreachable);
     json_object_set_new(m, "unreachable_total", json_integer(r->failed_total));
+    json_t *hosts = json_array();
+    for (size_t i = 0; i < r->host_count; i++)
+        json_array_append_new(hosts, json_string(r->hosts[i]));
+    json_object_set_new(m, "hosts", hosts);
+    json_object_set_new(m, "blocked_browser_requests", json_integer(r->blocked_total));
     char *text = json_dumps(m, JSON_INDENT(2) | JSON_SORT_KEYS);
     json_decref(m);
     return text;

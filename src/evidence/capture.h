@@ -87,6 +87,9 @@ typedef struct jk_capture_result {
     long failed_total;         /* … that could not be resolved or reached */
     jk_proxy_refusal *refused; /* the first JK_PROXY_REFUSALS_KEPT of both */
     size_t refused_count;
+    long blocked_total; /* the browser's own service requests, not carried */
+    char **hosts;       /* "host:port" the proxy connected to for the page */
+    size_t host_count;
 } jk_capture_result;
 
 void jk_capture_result_init(jk_capture_result *r);

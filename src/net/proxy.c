@@ -47,6 +47,8 @@ typedef struct conn_slot {
 struct jk_proxy {
     char **private_hosts;
     size_t private_host_count;
+    char **blocked_hosts;
+    size_t blocked_host_count;
     long connect_timeout_ms, idle_timeout_ms;
     void (*log)(void *ctx, const char *message);
     void *log_ctx;
@@ -58,9 +60,11 @@ struct jk_proxy {
     conn_slot *slots;
     unsigned slot_count;
     pthread_mutex_t lock; /* the counters and the refusal list */
-    long requests, refused, failed;
+    long requests, refused, failed, blocked;
     jk_proxy_refusal *refusals;
     size_t refusal_count, refusal_cap;
+    char **hosts; /* "host:port" gone to, first seen first */
+    size_t host_count, host_cap;
 };
 
 static long long now_ms(void)
@@ -375,6 +379,41 @@ static bool private_allowed(jk_proxy *p, const char *host)
     return false;
 }
 
+bool jk_proxy_host_covered(const char *entry, const char *host)
+{
+    if (entry[0] != '.')
+        return strcasecmp(entry, host) == 0;
+    size_t en = strlen(entry), hn = strlen(host);
+    return (hn >= en && strcasecmp(host + hn - en, entry) == 0) || strcasecmp(host, entry + 1) == 0;
+}
+
+static bool host_blocked(const jk_proxy *p, const char *host)
+{
+    for (size_t i = 0; i < p->blocked_host_count; i++)
+        if (jk_proxy_host_covered(p->blocked_hosts[i], host))
+            return true;
+    return false;
+}
+
+/* Note where the traffic went (under the lock; a short list, scanned). */
+static void note_host(jk_proxy *p, const jk_proxy_head *h)
+{
+    char key[300];
+    if (strchr(h->host, ':'))
+        snprintf(key, sizeof key, "[%s]:%u", h->host, h->port);
+    else
+        snprintf(key, sizeof key, "%s:%u", h->host, h->port);
+    pthread_mutex_lock(&p->lock);
+    bool seen = false;
+    for (size_t i = 0; i < p->host_count && !seen; i++)
+        seen = strcmp(p->hosts[i], key) == 0;
+    if (!seen && p->host_count < JK_PROXY_HOSTS_KEPT) {
+        jk_grow((void **)&p->hosts, &p->host_cap, p->host_count + 1, sizeof *p->hosts);
+        p->hosts[p->host_count++] = jk_strdup(key);
+    }
+    pthread_mutex_unlock(&p->lock);
+}
+
 static void addr_text(const struct sockaddr *sa, char *out, size_t size, bool *internal)
 {
     *internal = true; /* fail closed */
@@ -529,9 +568,18 @@ static void serve_connection(jk_proxy *p, int fd)
         reply_status(p, fd, 400, "Bad Request", err.message);
         goto done;
     }
+    if (host_blocked(p, h.host)) {
+        pthread_mutex_lock(&p->lock);
+        p->blocked++;
+        pthread_mutex_unlock(&p->lock);
+        reply_status(p, fd, 403, "Forbidden", "the browser's own service, not the page's");
+        goto done;
+    }
     bool denied;
     char reason[600] = "";
     int up = open_upstream(p, &h, &denied, reason, sizeof reason);
+    if (up >= 0)
+        note_host(p, &h);
     if (up < 0) {
         refuse(p, h.url, reason, denied);
         if (denied)
@@ -647,6 +695,12 @@ int jk_proxy_start(const jk_proxy_config *cfg, jk_proxy **out, jk_error *err)
             }
             p->private_host_count = cfg->private_host_count;
         }
+        if (cfg->blocked_host_count) {
+            p->blocked_hosts = jk_calloc(cfg->blocked_host_count, sizeof *p->blocked_hosts);
+            for (size_t i = 0; i < cfg->blocked_host_count; i++)
+                p->blocked_hosts[i] = jk_strdup(cfg->blocked_hosts[i]);
+            p->blocked_host_count = cfg->blocked_host_count;
+        }
     }
     struct sockaddr_in sa;
     memset(&sa, 0, sizeof sa);
@@ -692,6 +746,10 @@ void jk_proxy_stop(jk_proxy *p)
     for (size_t i = 0; i < p->private_host_count; i++)
         free(p->private_hosts[i]);
     free(p->private_hosts);
+    for (size_t i = 0; i < p->blocked_host_count; i++)
+        free(p->blocked_hosts[i]);
+    free(p->blocked_hosts);
+    jk_proxy_hosts_free(p->hosts, p->host_count);
     jk_proxy_refusals_free(p->refusals, p->refusal_count);
     free(p->slots);
     pthread_mutex_destroy(&p->lock);
@@ -712,6 +770,32 @@ long jk_proxy_refused_count(jk_proxy *p)
     long n = p->refused;
     pthread_mutex_unlock(&p->lock);
     return n;
+}
+
+long jk_proxy_blocked_count(jk_proxy *p)
+{
+    pthread_mutex_lock(&p->lock);
+    long n = p->blocked;
+    pthread_mutex_unlock(&p->lock);
+    return n;
+}
+
+size_t jk_proxy_hosts(jk_proxy *p, char ***out)
+{
+    pthread_mutex_lock(&p->lock);
+    size_t n = p->host_count;
+    *out = jk_calloc(n ? n : 1, sizeof **out);
+    for (size_t i = 0; i < n; i++)
+        (*out)[i] = jk_strdup(p->hosts[i]);
+    pthread_mutex_unlock(&p->lock);
+    return n;
+}
+
+void jk_proxy_hosts_free(char **hosts, size_t count)
+{
+    for (size_t i = 0; i < count; i++)
+        free(hosts[i]);
+    free(hosts);
 }
 
 long jk_proxy_failed_count(jk_proxy *p)

@@ -28,6 +28,7 @@
 #define JK_PROXY_HEAD_MAX (64 * 1024)   /* a request's line and headers */
 #define JK_PROXY_REFUSALS_KEPT 200      /* refusals kept with their URL */
 #define JK_PROXY_CONNECTIONS_DEFAULT 64 /* client connections at once */
+#define JK_PROXY_HOSTS_KEPT 500         /* distinct upstream hosts listed */
 
 typedef struct jk_proxy jk_proxy;
 
@@ -36,6 +37,12 @@ typedef struct jk_proxy_config {
      * brackets) that may resolve to internal addresses */
     const char *const *private_hosts;
     size_t private_host_count;
+    /* hosts refused outright, before any lookup, whatever they resolve to:
+     * a name (case-insensitive), or ".example.com" for a domain and all
+     * its subdomains. For the browser's own services, which no page needs
+     * (see src/evidence/capture.c). */
+    const char *const *blocked_hosts;
+    size_t blocked_host_count;
     long connect_timeout_ms;  /* upstream connect; 0: 10000 */
     long idle_timeout_ms;     /* a connection with no traffic; 0: 120000 */
     unsigned max_connections; /* 0: JK_PROXY_CONNECTIONS_DEFAULT */
@@ -64,6 +71,19 @@ typedef struct jk_proxy_refusal {
 long jk_proxy_request_count(jk_proxy *p);
 long jk_proxy_refused_count(jk_proxy *p);
 long jk_proxy_failed_count(jk_proxy *p);
+/* Whether a blocked_hosts entry covers host: the same name, or for
+ * ".example.com" the domain itself or any of its subdomains. */
+bool jk_proxy_host_covered(const char *entry, const char *host);
+
+/* Requests refused because their host is in blocked_hosts (counted apart
+ * from refused_count and not in the refusal list). */
+long jk_proxy_blocked_count(jk_proxy *p);
+/* The distinct "host:port" the proxy connected to, first seen first (at most JK_PROXY_HOSTS_KEPT):
+ * where the browser's traffic went. *out is a malloc'd array of malloc'd strings; free it with
+ * jk_proxy_hosts_free. */
+size_t jk_proxy_hosts(jk_proxy *p, char ***out);
+void jk_proxy_hosts_free(char **hosts, size_t count);
+
 /* Copies of the kept refusals and failures, oldest first (*out malloc'd;
  * free with jk_proxy_refusals_free). */
 size_t jk_proxy_refusals(jk_proxy *p, jk_proxy_refusal **out);

@@ -244,6 +244,14 @@ class CaptureTest(unittest.TestCase):
         for kind in ("screenshot", "dom", "mhtml"):
             self.assertEqual(manifest["files"][kind]["sha256"], rows[kind][0])
         self.assertEqual(manifest["captured_at"], rows["screenshot"][3])
+        # The browser went nowhere but the page's server: its own services
+        # (Chromium 156 calls update.googleapis.com and accounts.google.com
+        # whatever its flags say) were refused by the proxy before any
+        # lookup, so none of them was reached, failed or refused either.
+        self.assertEqual(manifest["hosts"], ["127.0.0.1:%d" % self.pages.port])
+        self.assertIsInstance(manifest["blocked_browser_requests"], int)
+        for r in manifest["refused"] + manifest["unreachable"]:
+            self.assertTrue(r["url"].startswith("http://127.0.0.1:"), r)
         audit = self.db().execute("SELECT user, action, target, detail FROM audit"
                                   " WHERE action = 'evidence.capture'").fetchall()
         self.assertEqual(len(audit), 1)

@@ -227,6 +227,19 @@ static double now_s(void)
     return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
+static void test_host_covered(void **state)
+{
+    (void)state;
+    assert_true(jk_proxy_host_covered("accounts.google.com", "accounts.google.com"));
+    assert_true(jk_proxy_host_covered("accounts.google.com", "ACCOUNTS.Google.com"));
+    assert_false(jk_proxy_host_covered("accounts.google.com", "xaccounts.google.com"));
+    assert_false(jk_proxy_host_covered("accounts.google.com", "a.accounts.google.com"));
+    assert_true(jk_proxy_host_covered(".gvt1.com", "gvt1.com"));
+    assert_true(jk_proxy_host_covered(".gvt1.com", "r1.sn-x.gvt1.com"));
+    assert_false(jk_proxy_host_covered(".gvt1.com", "xgvt1.com"));
+    assert_false(jk_proxy_host_covered(".gvt1.com", "gvt1.com.evil.example"));
+}
+
 static void test_live(void **state)
 {
     (void)state;
@@ -237,6 +250,9 @@ static void test_live(void **state)
     memset(&cfg, 0, sizeof cfg);
     cfg.private_hosts = allowed;
     cfg.private_host_count = 1;
+    const char *blocked[] = {".service.example", "blocked.example"};
+    cfg.blocked_hosts = blocked;
+    cfg.blocked_host_count = 2;
     jk_proxy *p;
     assert_int_equal(jk_proxy_start(&cfg, &p, NULL), JK_OK);
     char req[512], reply[4096];
@@ -277,9 +293,29 @@ static void test_live(void **state)
     exchange(jk_proxy_port(p), "GET / HTTP/1.1\r\n\r\n", reply, sizeof reply);
     assert_non_null(strstr(reply, "HTTP/1.1 400"));
 
+    /* a blocked host (the browser's own services): refused before any
+     * lookup, counted apart from the refusals */
+    exchange(jk_proxy_port(p), "CONNECT update.service.example:443 HTTP/1.1\r\n\r\n", reply,
+             sizeof reply);
+    assert_non_null(strstr(reply, "HTTP/1.1 403 Forbidden"));
+    assert_non_null(strstr(reply, "browser's own service"));
+    exchange(jk_proxy_port(p), "GET http://Blocked.Example/x HTTP/1.1\r\n\r\n", reply,
+             sizeof reply);
+    assert_non_null(strstr(reply, "HTTP/1.1 403 Forbidden"));
+    assert_int_equal(jk_proxy_blocked_count(p), 2);
+
     assert_int_equal(jk_proxy_refused_count(p), 1);
     assert_int_equal(jk_proxy_failed_count(p), 1);
-    assert_int_equal(jk_proxy_request_count(p), 5);
+    assert_int_equal(jk_proxy_request_count(p), 7);
+    /* where the traffic went: the upstream once, however often; not the
+     * refused, failed or blocked hosts */
+    char **hosts;
+    size_t host_count = jk_proxy_hosts(p, &hosts);
+    char expect[64];
+    snprintf(expect, sizeof expect, "127.0.0.1:%d", u.port);
+    assert_int_equal(host_count, 1);
+    assert_string_equal(hosts[0], expect);
+    jk_proxy_hosts_free(hosts, host_count);
     jk_proxy_refusal *list;
     size_t n = jk_proxy_refusals(p, &list);
     assert_int_equal(n, 2);
@@ -310,9 +346,8 @@ static void test_live(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_parse_heads),
-        cmocka_unit_test(test_head_limit),
-        cmocka_unit_test(test_rewrite),
+        cmocka_unit_test(test_parse_heads), cmocka_unit_test(test_head_limit),
+        cmocka_unit_test(test_rewrite),     cmocka_unit_test(test_host_covered),
         cmocka_unit_test(test_live),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -342,9 +342,11 @@ static void test_compiled_database_cache(void **state)
 
 /* ---- one-character terms, regex starts, and a naive reference ---------- */
 
-/* pack2 without its one rule that holds with nothing matched (p.empty):
- * with it every item may fire a rule, without it most items stop after
- * the main pass, and both ways must give the same results. */
+/* pack2, and pack2 without p.empty: a rule that holds with nothing
+ * matched unless its exclusion silences it, so every one of its terms
+ * (円 among them) triggers it. Without it, more items have no trigger
+ * term and stop after the main pass; both ways must give the same
+ * results. */
 #define PACK2_HEAD                                                                                 \
     "pack: {name: p, version: '1', language: ja}\n"                                                \
     "rules:\n"                                                                                     \
@@ -648,8 +650,8 @@ static void test_agrees_with_naive_reference(void **state)
     fixture *f = load_pack2();
     agrees_with_naive_reference(f);
     free_fixture(f);
-    /* without the rule that holds with nothing matched, items on which no
-     * trigger term matched skip the regex and character passes */
+    /* without p.empty, more items have no trigger term and skip the regex
+     * and character passes */
     f = load_pack(pack2_no_always, sizeof pack2_no_always - 1);
     agrees_with_naive_reference(f);
     /* a rule triggered only by a regex, or only by a one-character term,

@@ -305,15 +305,21 @@ void api_cases_add(jk_request *req)
     if (!rc)
         rc = jk_store_case_add(req->store, title, category,
                                json_array_size(items) ? "confirmed" : "new", req->user, &id, &err);
+    /* One entry opens the case's history, before the items filed with it
+     * (case.item_add each) */
     if (!rc) {
         snprintf(target, sizeof target, "case:%lld", (long long)id);
-        rc = jk_store_audit_append(req->store, req->user, "case.open", target, "", &err);
+        json_t *d = json_pack("{s:s, s:s}", "title", title, "category", category);
+        char *detail = d ? json_dumps(d, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+        json_decref(d);
+        rc = jk_store_audit_append(req->store, req->user, "case.open", target,
+                                   detail ? detail : "", &err);
+        free(detail);
     }
     if (!rc && items)
         rc = file_items(req, id, category, items, &failed, &err);
     if (!rc)
-        rc = api_write_commit(req, "case.create", target,
-                              json_pack("{s:s, s:s}", "title", title, "category", category), &err);
+        rc = jk_store_commit(req->store, &err);
     if (rc) {
         jk_store_rollback(req->store);
         reply_store_error(req, rc, &err);

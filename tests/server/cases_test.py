@@ -148,6 +148,14 @@ class Cases(unittest.TestCase):
                          "category": "fraud", "case": "new"})
         self.assertEqual(r.status, 200, r.raw)
         bulk = pat.request("GET", "/api/cases/%d" % r.json["case"]).json
+        # a case opened with items: one case.open with its title, then the
+        # items filed, and nothing else
+        r = pat.request("POST", "/api/cases",
+                        {"title": "一括", "category": "fraud", "items": [q[5]["id"]]})
+        self.assertEqual(r.status, 201, r.raw)
+        hist = pat.request("GET", "/api/cases/%d" % r.json["case"]["id"]).json["history"]
+        self.assertEqual([h["action"] for h in hist], ["case.open", "case.item_add"])
+        self.assertEqual(hist[0]["detail"], {"title": "一括", "category": "fraud"})
         self.assertEqual(sorted(i["id"] for i in bulk["items"]), sorted([q[3]["id"], q[4]["id"]]))
         # the list, newest first, filters
         cases = pat.request("GET", "/api/cases").json["cases"]
@@ -166,6 +174,9 @@ class Cases(unittest.TestCase):
         actions = [(h["user"], h["action"]) for h in
                    pat.request("GET", "/api/cases/%d" % case).json["history"]]
         self.assertEqual(actions[0], ("pat", "case.open"))
+        # one entry opens a case, whether items came with it or not
+        self.assertEqual(actions.count(("pat", "case.open")), 1)
+        self.assertNotIn(("pat", "case.create"), actions)
         self.assertIn(("pat", "case.item_rm"), actions)
         self.assertEqual(actions.count(("pat", "case.item_add")), 4)
 

@@ -136,6 +136,11 @@ typedef struct jk_source {
     const char *state;
     const char *last_run_at;
     int64_t last_run_unix; /* 0 = never */
+    /* how the last run ended (jk_store_source_outcome), finished or not */
+    const char *last_attempt_at; /* NULL = never run */
+    int last_ok;                 /* 1 ok, 0 failed, -1 never run */
+    const char *last_outcome;    /* "source NAME: 3 new, …" or the error */
+    int64_t failures;            /* failed runs in a row */
 } jk_source;
 typedef int (*jk_source_fn)(void *ctx, const jk_source *src);
 
@@ -148,6 +153,11 @@ int jk_store_source_rm(jk_store *st, const char *name, jk_error *err);
  * leaves it, so the source stays due and resumes from the cursor). */
 int jk_store_source_state(jk_store *st, int64_t id, const char *state, int64_t finished_unix,
                           jk_error *err);
+/* Record how a run of the source ended: ok or not, and the line that says
+ * so. A failure adds one to the source's failures in a row; success
+ * clears them. JK_ENOTFOUND when no source has that id. */
+int jk_store_source_outcome(jk_store *st, int64_t id, bool ok, const char *outcome,
+                            jk_error *err);
 
 /* Campaigns (issue 5): reading back items and their indicators so posts
  * that share one can be linked (src/campaign/). Strings in a row are valid

@@ -64,7 +64,9 @@ static int keep_source(void *ctx, const jk_source *s)
     d->target = jk_strdup(s->target ? s->target : "");
     d->query = s->query ? jk_strdup(s->query) : NULL;
     d->state = s->state ? jk_strdup(s->state) : NULL;
-    d->last_run_at = NULL;
+    d->last_run_at = NULL; /* not read here; the rows' strings are gone after the call */
+    d->last_attempt_at = NULL;
+    d->last_outcome = NULL;
     return 0;
 }
 
@@ -201,8 +203,14 @@ static long patrol_pass(jk_store *store, jk_ingest *in, jk_http *http, progress 
             snprintf(line, sizeof line, "source %s: %ld new, %ld already stored", s->name,
                      in->fresh - before_new, in->seen - before_seen);
         }
+        if (stop_requested && !rc)
+            snprintf(line + strlen(line), sizeof line - strlen(line), " (interrupted)");
         log_line(prog, line);
         snprintf(outcome, outcome_size, "%s", line);
+        /* the source's own record of how it went, for `source list` and
+         * the sources screen; a failure to save it is logged, not fatal */
+        if (jk_store_source_outcome(store, s->id, rc == 0, line, &err))
+            log_line(prog, err.message);
     }
     jk_evidence_sink_source(evidence, 0, 0, NULL, false);
     if (run_id && jk_store_run_finish(store, run_id, in->fresh, in->seen, in->hits, errors, &err))

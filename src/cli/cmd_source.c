@@ -26,7 +26,9 @@ static const char source_usage[] =
     "--no-evidence: the source's fetches are not preserved as WARC evidence\n"
     "files under DATA/evidence (they are by default; see docs/evidence.md).\n"
     "'list' prints one tab-separated line per source: name, kind, target,\n"
-    "schedule, last complete run, cursor state, evidence|no-evidence.\n"
+    "schedule, last complete run, cursor state, evidence|no-evidence, how\n"
+    "the last run ended (ok, \"failed N in a row\", \"not run\"), when, and\n"
+    "its outcome line.\n"
     "\n"
     "KIND is the collector, TARGET what it reads:\n";
 
@@ -71,10 +73,18 @@ static int print_source(void *ctx, const jk_source *s)
     jk_error err;
     if (jk_store_source_evidence(store, s->id, &keep, &err))
         keep = true; /* the default; a read error here is not worth failing the list */
-    printf("%s\t%s\t%s\tevery %llds\t%s\t%s\t%s\n", s->name, s->kind,
+    char last[64];
+    if (s->last_ok < 0)
+        snprintf(last, sizeof last, "not run");
+    else if (s->last_ok)
+        snprintf(last, sizeof last, "ok");
+    else
+        snprintf(last, sizeof last, "failed %lld in a row", (long long)s->failures);
+    printf("%s\t%s\t%s\tevery %llds\t%s\t%s\t%s\t%s\t%s\t%s\n", s->name, s->kind,
            s->target ? s->target : "", (long long)s->every_seconds,
            s->last_run_at ? s->last_run_at : "never", s->state ? s->state : "",
-           keep ? "evidence" : "no-evidence");
+           keep ? "evidence" : "no-evidence", last,
+           s->last_attempt_at ? s->last_attempt_at : "", s->last_outcome ? s->last_outcome : "");
     return 0;
 }
 

@@ -844,12 +844,18 @@ static void stats_get(jk_request *req)
 
 static int add_source(void *p, const jk_source *s)
 {
-    json_array_append_new(
-        p, json_pack("{s:I, s:o, s:o, s:o, s:o, s:I, s:b, s:o}", "id", (json_int_t)s->id, "kind",
-                     api_str_or_null(s->kind), "name", api_str_or_null(s->name), "target",
-                     api_str_or_null(s->target), "query", api_str_or_null(s->query),
-                     "every_seconds", (json_int_t)s->every_seconds, "allow_private",
-                     s->allow_private, "last_run_at", api_str_or_null(s->last_run_at)));
+    json_t *o =
+        json_pack("{s:I, s:o, s:o, s:o, s:o, s:I, s:b, s:o}", "id", (json_int_t)s->id, "kind",
+                  api_str_or_null(s->kind), "name", api_str_or_null(s->name), "target",
+                  api_str_or_null(s->target), "query", api_str_or_null(s->query), "every_seconds",
+                  (json_int_t)s->every_seconds, "allow_private", s->allow_private, "last_run_at",
+                  api_str_or_null(s->last_run_at));
+    /* how the last run ended, whoever ran it; null before the first */
+    json_object_set_new(o, "last_attempt_at", api_str_or_null(s->last_attempt_at));
+    json_object_set_new(o, "last_ok", s->last_ok < 0 ? json_null() : json_boolean(s->last_ok));
+    json_object_set_new(o, "last_outcome", api_str_or_null(s->last_outcome));
+    json_object_set_new(o, "failures", json_integer(s->failures));
+    json_array_append_new(p, o);
     return 0;
 }
 

@@ -167,6 +167,12 @@ int jk_store_source_state(jk_store *st, int64_t id, const char *state, int64_t n
     return st->ops->source_state(st->impl, id, state, now_unix, err);
 }
 
+int jk_store_source_outcome(jk_store *st, int64_t id, bool ok, const char *outcome,
+                            jk_error *err)
+{
+    return st->ops->source_outcome(st->impl, id, ok, outcome, err);
+}
+
 /* Category bits of jk_item_row.categories must fit. */
 _Static_assert(JK_CATEGORY_COUNT <= 32, "jk_item_row.categories holds one bit per category");
 

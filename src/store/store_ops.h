@@ -112,6 +112,7 @@ struct jk_store_ops {
     int (*source_rm)(void *impl, const char *name, jk_error *err);
     int (*source_state)(void *impl, int64_t id, const char *state, int64_t now_unix,
                         jk_error *err);
+    int (*source_outcome)(void *impl, int64_t id, bool ok, const char *outcome, jk_error *err);
     /* campaigns (issue 5) */
     int (*indicator_rows)(void *impl, int64_t item_id, jk_indicator_row_fn fn, void *ctx,
                           jk_error *err);

@@ -317,6 +317,13 @@ static const char *const migrations[] = {
     "CREATE INDEX capture_jobs_item ON capture_jobs(item_id);"
     "ALTER TABLE evidence ADD COLUMN captured_at TEXT;"
     "ALTER TABLE evidence ADD COLUMN operator TEXT;",
+    /* how each source's last run ended, whoever ran it (the schedule, run
+     * now, `junkai patrol --source`): what the sources screen shows and
+     * what tells a team that a source has been failing for days */
+    "ALTER TABLE sources ADD COLUMN last_attempt_at TEXT;"
+    "ALTER TABLE sources ADD COLUMN last_ok INTEGER;"
+    "ALTER TABLE sources ADD COLUMN last_outcome TEXT;"
+    "ALTER TABLE sources ADD COLUMN failures INTEGER NOT NULL DEFAULT 0;",
 };
 
 enum {
@@ -343,6 +350,7 @@ enum {
     ST_SOURCE_LIST,
     ST_SOURCE_RM,
     ST_SOURCE_STATE,
+    ST_SOURCE_OUTCOME,
     /* campaigns (issue 5) */
     ST_INDICATOR_ROWS,
     ST_ITEM_INDICATORS,
@@ -414,13 +422,18 @@ static const char *const statements[ST_COUNT] = {
         " VALUES (?1,?2,?3,?4,?5,?6)",
     [ST_SOURCE_LIST] =
         "SELECT id, kind, name, target, query, every_seconds, allow_private, state,"
-        " last_run_at, last_run_unix FROM sources ORDER BY id",
+        " last_run_at, last_run_unix, last_attempt_at, last_ok, last_outcome, failures"
+        " FROM sources ORDER BY id",
     [ST_SOURCE_RM] = "DELETE FROM sources WHERE name = ?1",
     [ST_SOURCE_STATE] =
         "UPDATE sources SET state = ?2,"
         " last_run_at = CASE WHEN ?3 != 0 THEN strftime('%Y-%m-%dT%H:%M:%SZ','now')"
         " ELSE last_run_at END,"
         " last_run_unix = CASE WHEN ?3 != 0 THEN ?3 ELSE last_run_unix END WHERE id = ?1",
+    [ST_SOURCE_OUTCOME] =
+        "UPDATE sources SET last_attempt_at = strftime('%Y-%m-%dT%H:%M:%SZ','now'),"
+        " last_ok = ?2, last_outcome = ?3,"
+        " failures = CASE WHEN ?2 THEN 0 ELSE failures + 1 END WHERE id = ?1",
     /* campaigns (issue 5). One item's indicators use indicators_item
      * (added with the review queue, which reads them per queued item); the
      * linking pass reads every row anyway. */
@@ -998,6 +1011,10 @@ static int sqlite_source_list(void *impl, jk_source_fn fn, void *ctx, jk_error *
             (const char *)sqlite3_column_text(st, 7),
             (const char *)sqlite3_column_text(st, 8),
             sqlite3_column_int64(st, 9),
+            (const char *)sqlite3_column_text(st, 10),
+            sqlite3_column_type(st, 11) == SQLITE_NULL ? -1 : sqlite3_column_int(st, 11) != 0,
+            (const char *)sqlite3_column_text(st, 12),
+            sqlite3_column_int64(st, 13),
         };
         if (fn(ctx, &src))
             break;
@@ -1027,6 +1044,20 @@ static int sqlite_source_state(void *impl, int64_t id, const char *state, int64_
     bind_text(st, 2, state);
     sqlite3_bind_int64(st, 3, now_unix);
     return run_step(s, st, err, "saving a source's state");
+}
+
+static int sqlite_source_outcome(void *impl, int64_t id, bool ok, const char *outcome,
+                                 jk_error *err)
+{
+    sqlite_store *s = impl;
+    sqlite3_stmt *st = stmt(s, ST_SOURCE_OUTCOME);
+    sqlite3_bind_int64(st, 1, id);
+    sqlite3_bind_int(st, 2, ok);
+    bind_text(st, 3, outcome);
+    int rc = run_step(s, st, err, "saving a source's outcome");
+    if (!rc && sqlite3_changes(s->db) == 0)
+        rc = jk_error_set(err, JK_ENOTFOUND, "no source with id %lld", (long long)id);
+    return rc;
 }
 
 /* campaigns (issue 5) */
@@ -1694,6 +1725,7 @@ const struct jk_store_ops jk_store_sqlite_ops = {
     .source_list = sqlite_source_list,
     .source_rm = sqlite_source_rm,
     .source_state = sqlite_source_state,
+    .source_outcome = sqlite_source_outcome,
     /* campaigns (issue 5) */
     .indicator_rows = sqlite_indicator_rows,
     .item_get = sqlite_item_get,

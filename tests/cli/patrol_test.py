@@ -164,7 +164,20 @@ class Patrol(unittest.TestCase):
         rc, out, _ = run(["source", "list", "--data", self.data])
         rows = [l.split("\t") for l in out.splitlines()]
         self.assertEqual(rows[0][:4], ["s1", "jsonl", self.src, "every 900s"])
-        self.assertEqual([r[-1] for r in rows], ["evidence", "no-evidence"])
+        self.assertEqual([r[6] for r in rows], ["evidence", "no-evidence"])
+        self.assertEqual([r[7:] for r in rows], [["not run", "", ""]] * 2)
+        # a scheduled patrol records how each source's run ended: s1 reads
+        # its file, "quiet" (nothing listens on port 9) fails, twice in a row
+        for _ in range(3):  # s1 is due only the first time; quiet, never done, each time
+            run(["patrol", "--once", "--data", self.data])
+        rc, out, _ = run(["source", "list", "--data", self.data])
+        rows = {l.split("\t")[0]: l.split("\t") for l in out.splitlines()}
+        self.assertEqual(rows["s1"][7], "ok", rows)
+        self.assertRegex(rows["s1"][9], r"^source s1: \d+ new, \d+ already stored$")
+        self.assertRegex(rows["s1"][8], r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
+        self.assertEqual(rows["quiet"][7], "failed 3 in a row", rows)
+        self.assertTrue(rows["quiet"][9].startswith("error: "), rows)
+        self.assertEqual(rows["quiet"][4], "never")  # no run of it completed
         self.assertEqual(run(["source", "rm", "quiet", "--data", self.data])[0], 0)
         self.assertEqual(run(["source", "rm", "s1", "--data", self.data])[0], 0)
         self.assertEqual(run(["source", "rm", "s1", "--data", self.data])[0], 2)

@@ -197,6 +197,11 @@ class Workbench(unittest.TestCase):
             self.assertEqual(src["last_result"]["errors"], 0)
             self.assertEqual(src["last_result"]["outcome"], "source slow-board: 2 new, 0 already stored")
             self.assertIsNotNone(src["last_run_at"])
+            # the source's own record of its last run, as every run writes it
+            self.assertIs(src["last_ok"], True, src)
+            self.assertEqual(src["last_outcome"], "source slow-board: 2 new, 0 already stored")
+            self.assertEqual(src["failures"], 0)
+            self.assertRegex(src["last_attempt_at"], r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
             self.assertEqual(self.audit("SELECT count(*) FROM items")[0][0], items_before + 2)
             acts = self.audit("SELECT user, action FROM audit WHERE target = 'source:slow-board' ORDER BY id")
             self.assertEqual([a for _, a in acts], ["source.add", "source.run", "patrol"], acts)
@@ -238,6 +243,20 @@ class Workbench(unittest.TestCase):
         self.assertIn("/nonexistent/posts.jsonl", src["run"]["message"])
         self.assertTrue(src["last_result"]["outcome"].startswith("error:"), src)
         self.assertEqual(src["last_result"]["errors"], 1)
+        self.assertIs(src["last_ok"], False, src)
+        self.assertEqual(src["last_outcome"], src["last_result"]["outcome"])
+        self.assertEqual(src["failures"], 1)
+        self.assertIsNone(src["last_run_at"])  # never completed
+        # a second failure in a row is counted as such
+        self.assertEqual(root.request("POST", "/api/sources/%d/run" % sid, {}).status, 202)
+        deadline = time.time() + 30
+        while time.time() < deadline:
+            src = {x["name"]: x for x in root.request("GET", "/api/sources").json["sources"]}["gone-file"]
+            if src["run"]["state"] != "running":
+                break
+            time.sleep(0.2)
+        self.assertEqual(src["failures"], 2, src)
+        self.assertIs(src["last_ok"], False)
 
     def test_patrol_source_cli(self):
         p = run(BIN, ["patrol", "--source", "no-such-source", "--data", self.data.path], check=False)

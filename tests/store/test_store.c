@@ -2,7 +2,7 @@
  * test_store.c — the SQLite store through its public interface: schema
  * migrations (and re-opening), WAL and foreign keys, deduplication by id and
  * by text, detections, atomic batches, search (index and short-query scan,
- * normalized column), stats.
+ * normalized column), stats, sources' outcomes.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -232,6 +232,62 @@ static void test_rollback_keeps_nothing(void **state)
     jk_store_close(st);
 }
 
+typedef struct source_seen {
+    int last_ok;
+    int64_t failures;
+    char outcome[200];
+    bool attempted, completed;
+} source_seen;
+
+static int see_source(void *ctx, const jk_source *src)
+{
+    source_seen *s = ctx;
+    s->last_ok = src->last_ok;
+    s->failures = src->failures;
+    snprintf(s->outcome, sizeof s->outcome, "%s", src->last_outcome ? src->last_outcome : "");
+    s->attempted = src->last_attempt_at != NULL;
+    s->completed = src->last_run_at != NULL;
+    return 0;
+}
+
+/* A source's outcome: none before its first run, failures counted in a
+ * row and cleared by a success, independent of its completed-run time. */
+static void test_source_outcome(void **state)
+{
+    (void)state;
+    jk_store *st;
+    jk_error err;
+    assert_int_equal(jk_store_open(path, &st, &err), 0);
+    jk_source src = {0};
+    src.kind = "jsonl";
+    src.name = "board";
+    src.target = "/tmp/x.jsonl";
+    src.every_seconds = 60;
+    int64_t id;
+    assert_int_equal(jk_store_source_add(st, &src, &id, &err), 0);
+    source_seen seen;
+    assert_int_equal(jk_store_source_list(st, see_source, &seen, &err), 0);
+    assert_int_equal(seen.last_ok, -1);
+    assert_int_equal(seen.failures, 0);
+    assert_false(seen.attempted);
+    for (int i = 1; i <= 2; i++) {
+        assert_int_equal(jk_store_source_outcome(st, id, false, "error: gone", &err), 0);
+        assert_int_equal(jk_store_source_list(st, see_source, &seen, &err), 0);
+        assert_int_equal(seen.last_ok, 0);
+        assert_int_equal(seen.failures, i);
+        assert_string_equal(seen.outcome, "error: gone");
+        assert_true(seen.attempted);
+        assert_false(seen.completed);
+    }
+    assert_int_equal(jk_store_source_outcome(st, id, true, "source board: 1 new", &err), 0);
+    assert_int_equal(jk_store_source_list(st, see_source, &seen, &err), 0);
+    assert_int_equal(seen.last_ok, 1);
+    assert_int_equal(seen.failures, 0);
+    assert_string_equal(seen.outcome, "source board: 1 new");
+    assert_int_equal(jk_store_source_outcome(st, id + 99, true, "x", &err), JK_ENOTFOUND);
+    jk_store_close(st);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -240,6 +296,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_dedupe_detections_search_stats, setup, teardown),
         cmocka_unit_test_setup_teardown(test_search, setup, teardown),
         cmocka_unit_test_setup_teardown(test_rollback_keeps_nothing, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_source_outcome, setup, teardown),
     };
     return cmocka_run_group_tests_name("store", tests, NULL, NULL);
 }

@@ -573,8 +573,11 @@ try {
   await page.waitForSelector('#sources-table tr[data-name="extra-posts"] td.run[data-state="done"]', { timeout: 30000 });
   const src = (await apiGet('/api/sources')).json.sources.find((x) => x.name === 'extra-posts');
   eq([src.run.state, src.run.user, src.last_result.fresh, src.last_result.seen], ['done', admName, 0, EXTRA], 'the run as the API has it');
-  eq(await page.textContent('#sources-table tr[data-name="extra-posts"] td.last-result .outcome'), src.last_result.outcome,
+  eq([src.last_ok, src.last_outcome, src.failures], [true, src.last_result.outcome, 0], 'the source records how its run ended');
+  eq(await page.textContent('#sources-table tr[data-name="extra-posts"] td.last-result .outcome'), src.last_outcome,
      'the outcome shown');
+  eq(await page.getAttribute('#sources-table tr[data-name="extra-posts"] td.last-result', 'data-ok'), 'true',
+     'shown as a success');
   await page.click('#logout');
   await page.waitForSelector('#login-form');
   step(`admin ran extra-posts now: ${src.last_result.outcome}`);

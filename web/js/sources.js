@@ -1,7 +1,7 @@
 // sources.js — the sources a patrol visits (GET /api/sources) with their
-// last run: when (last_run_at, any patrol), the outcome of the last run of
-// the source on its own (last_result: "3 new, 0 already stored" or the
-// error) and a "run now" under way. An admin adds a source
+// last run: when it last completed (last_run_at), how the last run ended
+// (last_ok, last_outcome: "source NAME: 3 new, 0 already stored" or the
+// error, failures in a row) and a "run now" under way. An admin adds a source
 // (POST /api/sources) and runs one now (POST /api/sources/{id}/run: the
 // server starts `junkai patrol --source NAME`); the list refreshes every
 // second while a run is going.
@@ -19,12 +19,16 @@ function every(seconds) {
   return t('sources.seconds', { n: seconds });
 }
 
+// How the source's last run ended, whoever ran it (the schedule, run now,
+// `junkai patrol --source`): the outcome line, when, and how many runs in a
+// row have failed.
 function resultCell(s) {
-  const r = s.last_result;
-  if (!r) return h('td', { class: 'last-result', text: '—' });
-  return h('td', { class: 'last-result ' + (r.errors ? 'bad' : 'ok'), 'data-errors': String(r.errors ?? 0) },
-    h('span', { class: 'outcome', text: r.outcome || t('sources.result', { fresh: r.fresh ?? 0, seen: r.seen ?? 0 }) }),
-    ' ', timeEl(r.at));
+  if (s.last_ok === null || s.last_ok === undefined) return h('td', { class: 'last-result', text: '—' });
+  return h('td', { class: 'last-result ' + (s.last_ok ? 'ok' : 'bad'), 'data-ok': String(s.last_ok),
+                   'data-failures': String(s.failures ?? 0) },
+    h('span', { class: 'outcome', text: s.last_outcome || '' }),
+    ' ', timeEl(s.last_attempt_at),
+    s.failures > 1 ? h('div', { class: 'failures', text: t('sources.failures', { n: s.failures }) }) : null);
 }
 
 function runCell(s) {
@@ -34,7 +38,7 @@ function runCell(s) {
     h('strong', { text: t('sources.run.' + run.state) }), ' ',
     timeEl(run.finished_at || run.started_at), ' ', run.user || '',
     // the message when the outcome column does not already say it
-    run.state === 'running' || !run.message || (s.last_result && s.last_result.outcome === run.message)
+    run.state === 'running' || !run.message || s.last_outcome === run.message
       ? null : h('div', { class: 'run-message', text: run.message }));
 }
 

@@ -286,6 +286,15 @@ typedef struct jk_removal_row {
     const char *reason;
 } jk_removal_row;
 typedef int (*jk_removal_fn)(void *ctx, const jk_removal_row *row);
+/* Take a due check for one checker: its next check moves to now_unix +
+ * lease_seconds, so another process listing due checks (a patrol and a
+ * `junkai recheck --due` at once) does not fetch the same page again;
+ * recording the check sets the real next time, and a checker that dies
+ * leaves the check due again when the lease ends. *claimed is false when
+ * the check is not due at now_unix any more (another checker took it, or
+ * it was removed). */
+int jk_store_removal_claim(jk_store *st, int64_t item_id, int64_t now_unix, int64_t lease_seconds,
+                           bool *claimed, jk_error *err);
 /* Checks due at now_unix (not yet removed), most overdue first. */
 int jk_store_removal_due(jk_store *st, int64_t now_unix, size_t limit, jk_removal_fn fn, void *ctx,
                          jk_error *err);

@@ -217,6 +217,19 @@ void jk_cli_recheck_rows(jk_recheck_run *run, const jk_removal_list *rows, int64
         jk_recheck_result res;
         jk_error err;
         jk_error_clear(&err);
+        if (run->claim_seconds > 0) {
+            bool claimed;
+            if (jk_store_removal_claim(run->store, row->item_id, now_unix, run->claim_seconds,
+                                       &claimed, &err)) {
+                run_log(run, "error: item %lld: %s", (long long)row->item_id, err.message);
+                run->errors++;
+                continue;
+            }
+            if (!claimed) { /* a concurrent checker has it, or has done it */
+                run->taken_elsewhere++;
+                continue;
+            }
+        }
         if (jk_recheck_item(run->check, row, now_unix, &res, &err)) {
             run_log(run, "error: %s", err.message);
             run->errors++;
@@ -265,7 +278,10 @@ long jk_cli_recheck_due(jk_recheck_run *run, int64_t now_unix, size_t batch, int
         }
         size_t count = rows.count;
         long errors = run->errors;
+        int64_t claim = run->claim_seconds;
+        run->claim_seconds = JK_RECHECK_CLAIM_SECONDS;
         jk_cli_recheck_rows(run, &rows, now_unix);
+        run->claim_seconds = claim;
         jk_removal_list_release(&rows);
         /* a row whose record failed stays due: do not spin on it */
         if (count < batch || run->errors > errors)
@@ -468,11 +484,15 @@ int cmd_recheck(int argc, char **argv)
                 sleep(1);
         } while (!once && !stop_requested);
     }
+    char elsewhere[64] = "";
+    if (run.taken_elsewhere)
+        snprintf(elsewhere, sizeof elsewhere, ", %ld taken by another checker",
+                 run.taken_elsewhere);
     fprintf(stderr,
-            "junkai: recheck %s: %ld checked (%ld removed, %ld present, %ld unknown), %ld errors, "
-            "%ld evidence files\n",
+            "junkai: recheck %s: %ld checked (%ld removed, %ld present, %ld unknown)%s, "
+            "%ld errors, %ld evidence files\n",
             stop_requested ? "stopped" : "done", run.checked, run.removed, run.present, run.unknown,
-            run.errors, jk_evidence_sink_written(evidence));
+            elsewhere, run.errors, jk_evidence_sink_written(evidence));
     status = run.errors || jk_evidence_sink_errors(evidence) ? JK_EXIT_ERROR : JK_EXIT_OK;
 done:
     jk_http_free(http);

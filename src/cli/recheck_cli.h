@@ -25,7 +25,16 @@ typedef struct jk_recheck_run {
     void (*log)(void *ctx, const char *message); /* errors (and results when out is NULL) */
     void *log_ctx;
     long checked, present, removed, unknown, errors;
+    long taken_elsewhere; /* due checks another checker took first */
+    /* > 0: take each row first (jk_store_removal_claim) for this long and
+     * skip those another checker took; set for due checks only */
+    int64_t claim_seconds;
 } jk_recheck_run;
+
+/* How long a checker holds a due check it took: far beyond one check's
+ * fetches and retries, short enough that a crashed checker's checks come
+ * back the same day. */
+#define JK_RECHECK_CLAIM_SECONDS 900
 
 /* The schedule junkai.yaml asks for. */
 void jk_cli_recheck_schedule(const jk_config *cfg, jk_recheck_schedule *s);

@@ -288,6 +288,16 @@ int jk_store_removal_get(jk_store *st, int64_t item_id, jk_removal_fn fn, void *
     return CASE_OPS(st)->removal_get(st->impl, item_id, fn, ctx, err);
 }
 
+int jk_store_removal_claim(jk_store *st, int64_t item_id, int64_t now_unix, int64_t lease_seconds,
+                           bool *claimed, jk_error *err)
+{
+    *claimed = false;
+    if (lease_seconds <= 0)
+        return jk_error_set(err, JK_EINVAL, "a removal check's lease must be positive");
+    return CASE_OPS(st)->removal_claim(st->impl, item_id, now_unix, now_unix + lease_seconds,
+                                       claimed, err);
+}
+
 int jk_store_removal_record_at(jk_store *st, int64_t item_id, const char *result,
                                const char *reason, long http_status, int64_t at_unix,
                                int64_t next_check_unix, int64_t interval_seconds, jk_error *err)

@@ -62,6 +62,8 @@ struct jk_store_case_ops {
     int (*case_removals)(void *impl, int64_t case_id, jk_removal_fn fn, void *ctx,
                          jk_error *err);
     int (*removal_get)(void *impl, int64_t item_id, jk_removal_fn fn, void *ctx, jk_error *err);
+    int (*removal_claim)(void *impl, int64_t item_id, int64_t now_unix, int64_t until_unix,
+                         bool *claimed, jk_error *err);
     int (*removal_record)(void *impl, int64_t item_id, const char *result, const char *reason,
                           long http_status, int64_t at_unix, int64_t next_check_unix,
                           int64_t interval_seconds, jk_error *err);

@@ -59,6 +59,7 @@ enum {
     CS_REMOVAL_DUE,
     CS_CASE_REMOVALS,
     CS_REMOVAL_RECORD,
+    CS_REMOVAL_CLAIM,
     CS_CASE_REMOVED,
     CS_REMOVAL_ROWS,
     CS_REMOVAL_GET,
@@ -238,6 +239,9 @@ static const char *const case_statements[CS_COUNT] = {
         " removed_at = CASE WHEN ?2 = 'removed' THEN coalesce(removed_at, ?7, " NOW ")"
         "   ELSE removed_at END"
         " WHERE item_id = ?1",
+    [CS_REMOVAL_CLAIM] = "UPDATE removal_checks SET next_check_unix = ?3"
+                         " WHERE item_id = ?1 AND removed_at IS NULL"
+                         " AND next_check_unix IS NOT NULL AND next_check_unix <= ?2",
     [CS_CASE_REMOVED] =
         "UPDATE cases SET status = 'removed', removed_at = coalesce(?2, " NOW "),"
         " updated_at = " NOW " WHERE id = (SELECT case_id FROM case_items WHERE item_id = ?1)"
@@ -1048,6 +1052,20 @@ static int sq_removal_get(void *impl, int64_t item_id, jk_removal_fn fn, void *c
     return rc;
 }
 
+static int sq_removal_claim(void *impl, int64_t item_id, int64_t now_unix, int64_t until_unix,
+                            bool *claimed, jk_error *err)
+{
+    sqlite_store *s = impl;
+    sqlite3_stmt *st = cs(s, CS_REMOVAL_CLAIM);
+    sqlite3_bind_int64(st, 1, item_id);
+    sqlite3_bind_int64(st, 2, now_unix);
+    sqlite3_bind_int64(st, 3, until_unix);
+    int changes = 0;
+    int rc = write_all(s, st, &changes, err, "taking a removal check");
+    *claimed = !rc && changes == 1;
+    return rc;
+}
+
 static int sq_removal_record(void *impl, int64_t item_id, const char *result, const char *reason,
                              long http_status, int64_t at_unix, int64_t next_check_unix,
                              int64_t interval_seconds, jk_error *err)
@@ -1260,6 +1278,7 @@ const struct jk_store_case_ops jk_sqlite_case_ops = {
     .case_removals = sq_case_removals,
     .removal_get = sq_removal_get,
     .removal_record = sq_removal_record,
+    .removal_claim = sq_removal_claim,
     .removal_stats = sq_removal_stats,
     .outcome_stats = sq_outcome_stats,
     .period_counts = sq_period_counts,

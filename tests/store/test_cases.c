@@ -3,7 +3,8 @@
  * SQLite store (junkai/case.h): the status flow, one case per item,
  * reports never rewritten and superseded by a newer draft, approve → sent
  * scheduling removal checks, submission states surviving a crash as
- * "uncertain", removal statistics with their medians.
+ * "uncertain", a due removal check taken by one checker at a time,
+ * removal statistics with their medians.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -305,6 +306,24 @@ static void test_reports_supersede_approve_send(void **state)
                                           &err),
                      0);
     assert_int_equal(due.rows, 2);
+
+    /* one checker takes a due check; a second at the same moment cannot,
+     * nor one within the lease; after it the check is due again */
+    bool claimed = false;
+    assert_int_equal(jk_store_removal_claim(st, a, 100, 60, &claimed, &err), 0);
+    assert_true(claimed);
+    assert_int_equal(jk_store_removal_claim(st, a, 100, 60, &claimed, &err), 0);
+    assert_false(claimed);
+    assert_int_equal(jk_store_removal_claim(st, a, 159, 60, &claimed, &err), 0);
+    assert_false(claimed);
+    memset(&due, 0, sizeof due);
+    assert_int_equal(jk_store_removal_due(st, 100, 0, count_removal, &due, &err), 0);
+    assert_int_equal(due.rows, 1); /* b only */
+    assert_int_equal(jk_store_removal_claim(st, a, 160, 60, &claimed, &err), 0);
+    assert_true(claimed);
+    assert_int_equal(jk_store_removal_claim(st, 9999, 160, 60, &claimed, &err), 0);
+    assert_false(claimed);
+    assert_int_equal(jk_store_removal_claim(st, a, 160, 0, &claimed, &err), JK_EINVAL);
 
     assert_int_equal(jk_store_removal_record(st, a, "present", NULL, 200, 200, 172800, &err), 0);
     assert_string_equal(get_case(st, c).status, "reported");

@@ -503,9 +503,11 @@ try {
   };
   let sd = sendDue();
   assert(sd.status === 1 && sd.out.includes('1 failed'), 'the first attempt is refused (422): ' + sd.out);
-  // the page shows what the server holds when it loads: load it again
-  await page.reload();
-  await page.waitForSelector(`#report-${ihc.id} td.submission[data-state="failed"]`);
+  // while the submission is under way the page asks again by itself: the
+  // failure shows up without a reload
+  await page.waitForSelector(`#report-${ihc.id} td.submission[data-state="failed"]`, { timeout: 15000 });
+  assert(await page.$eval('#case', (b) => Number(b.dataset.reportsRefreshed || 0) > 0),
+         'the reports section was redrawn in place, not the page reloaded');
   let rep = (await apiGet(`/api/reports/${ihc.id}`)).json.report;
   eq(await page.textContent(`#report-${ihc.id} .submit-error`), rep.last_error, 'the last error shown');
   assert(rep.last_error.includes('422'), 'the error names the answer: ' + rep.last_error);

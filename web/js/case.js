@@ -8,7 +8,8 @@
 // dropped when it failed or is uncertain), the evidence package
 // (supervisor), removal checks, notes and the case's history (its audit
 // entries). Every change reloads the case from the API, so the page shows
-// what the server holds.
+// what the server holds; while a submission is under way its state is
+// asked for again every few seconds.
 import { api } from './api.js';
 import { t, category } from './i18n.js';
 import { h } from './dom.js';
@@ -371,6 +372,49 @@ export function caseView(root, app, arg) {
       table('history-table', [t('audit.at'), t('audit.user'), t('audit.action'), t('audit.detail')], rows));
   }
 
+  // reports in the order of the draft buttons, then oldest first
+  function sortReports(d) {
+    const rank = (r) => REPORT_KINDS.indexOf(r.kind);
+    d.reports = (d.reports || []).slice().sort((a, b) => rank(a) - rank(b) || a.id - b.id);
+  }
+
+  // While a submission is under way (the patrol sends it), the reports are
+  // asked for again every few seconds and their section redrawn when a
+  // report's state changed — only then, and only that section, so what
+  // someone is typing elsewhere on the page stays.
+  const PENDING = ['queued', 'sending', 'retry'];
+  const POLL_MS = 3000;
+  let timer = null;
+  let closed = false;
+  let shown = '';
+  const pending = (d) => d.reports.some((r) => PENDING.includes(r.submit_state));
+  const signature = (d) => JSON.stringify(d.reports.map((r) =>
+    [r.id, r.status, r.submit_state, r.attempts, r.last_error, r.next_attempt_unix]));
+
+  function poll(d) {
+    clearTimeout(timer);
+    timer = !closed && pending(d) ? setTimeout(refreshReports, POLL_MS) : null;
+  }
+
+  async function refreshReports() {
+    let d;
+    try {
+      d = await api('GET', `/api/cases/${id}`);
+    } catch (e) {
+      if (!closed) timer = setTimeout(refreshReports, POLL_MS); // a blip: try again
+      return;
+    }
+    if (closed) return;
+    sortReports(d);
+    const old = body.querySelector('#case-reports');
+    if (old && signature(d) !== shown) {
+      old.replaceWith(reports(d));
+      shown = signature(d);
+      body.dataset.reportsRefreshed = String(Date.now());
+    }
+    poll(d);
+  }
+
   async function load() {
     let d;
     try {
@@ -381,13 +425,13 @@ export function caseView(root, app, arg) {
       return;
     }
     title.textContent = t('case.title', { id }) + ' ' + d.case.title;
-    // reports in the order of the draft buttons, then oldest first
-    const rank = (r) => REPORT_KINDS.indexOf(r.kind);
-    d.reports = (d.reports || []).slice().sort((a, b) => rank(a) - rank(b) || a.id - b.id);
+    sortReports(d);
     body.replaceChildren(summary(d), items(d), reports(d), linked(d), evidence(d), removals(d), notes(d), history(d));
+    shown = signature(d);
     body.dataset.loaded = String(Date.now());
+    poll(d);
   }
 
   load();
-  return {};
+  return { close() { closed = true; clearTimeout(timer); } };
 }

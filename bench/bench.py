@@ -403,7 +403,7 @@ def main():
     norm = None
     if os.access(norm_bin, os.X_OK):
         # best of 3 rounds: the first pass over a fresh buffer runs slower
-        norm = {"walls": [], "cmd": [norm_bin, corpus, "3"]}
+        norm = {"walls": [], "cmd": [norm_bin, corpus, "3", "--text-only"]}
     if rg:
         tools.append(Tool("rg_normalized", "rg -F -c, normalized text",
                           [rg, "-F", "-c", "-f", nterms, ncorpus], sink("rg-normalized"),

@@ -6,7 +6,7 @@
  * hit). Prints MB/s of input for each. Never a pass/fail gate (STYLE.md:
  * benchmarks print numbers; they do not fail builds).
  *
- * usage: normalize_speed FILE [ROUNDS]
+ * usage: normalize_speed FILE [ROUNDS] [--text-only]
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -43,10 +43,12 @@ static double run(const jk_normalizer *norm, const char *data, size_t len, int m
 int main(int argc, char **argv)
 {
     if (argc < 2) {
-        fprintf(stderr, "usage: normalize_speed FILE [ROUNDS]\n");
+        fprintf(stderr, "usage: normalize_speed FILE [ROUNDS] [--text-only]\n");
         return 2;
     }
     int rounds = argc > 2 ? atoi(argv[2]) : 3;
+    /* --text-only: without the offset map, as `junkai scan` folds every post */
+    int last_mode = argc > 3 && strcmp(argv[3], "--text-only") == 0 ? 0 : 1;
     size_t len;
     char *data = bench_read_file(argv[1], &len);
     if (!data) {
@@ -61,7 +63,7 @@ int main(int argc, char **argv)
         return 2;
     }
     printf("normalizer built in %.1f ms\n", (bench_now() - t0) * 1e3);
-    for (int maps = 0; maps <= 1; maps++) {
+    for (int maps = 0; maps <= last_mode; maps++) {
         double best = 1e30;
         size_t out = 0;
         for (int r = 0; r < rounds; r++) {

@@ -295,9 +295,6 @@ int cmd_patrol(int argc, char **argv)
         jk_cli_error("%s", err.message);
         goto done;
     }
-    jk_http_config hcfg;
-    memset(&hcfg, 0, sizeof hcfg);
-    jk_config_http(&cfg, &hcfg);
     progress prog = {isatty(STDERR_FILENO) && getenv("TERM") && strcmp(getenv("TERM"), "dumb") != 0,
                      false,
                      &in,
@@ -305,20 +302,11 @@ int cmd_patrol(int argc, char **argv)
                      0,
                      NULL,
                      0};
-    hcfg.log = log_line;
-    hcfg.log_ctx = &prog;
-    hcfg.stop = &stop_requested; /* SIGTERM ends a transfer under way */
     /* every exchange of every collector is preserved as a WARC file unless
-     * its source was added with --no-evidence */
-    evidence = jk_evidence_sink_new(jk_data_dir(data), store, hcfg.contact, log_line, &prog);
-    if (!evidence) {
-        jk_cli_error("evidence: cannot initialise libsodium");
-        goto done;
-    }
-    hcfg.on_exchange = jk_evidence_on_exchange;
-    hcfg.exchange_ctx = evidence;
-    http = jk_http_new(&hcfg, &err);
-    if (!http) {
+     * its source was added with --no-evidence; SIGTERM ends a transfer
+     * under way */
+    if (jk_config_http_evidence(&cfg, jk_data_dir(data), store, log_line, &prog, &stop_requested,
+                                &http, &evidence, &err)) {
         jk_cli_error("%s", err.message);
         goto done;
     }

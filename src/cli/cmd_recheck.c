@@ -203,7 +203,15 @@ static int record(jk_recheck_run *run, const jk_removal_row *row, const jk_reche
     return rc;
 }
 
-void jk_cli_recheck_rows(jk_recheck_run *run, const jk_removal_list *rows, int64_t now_unix)
+/* How long a checker holds a due check it took: far beyond one check's
+ * fetches and retries, short enough that a crashed checker's checks come
+ * back the same day. */
+#define CLAIM_SECONDS 900
+
+/* Check rows; with claim (due checks), take each first and skip those
+ * another checker took. */
+static void check_rows(jk_recheck_run *run, const jk_removal_list *rows, int64_t now_unix,
+                       bool claim)
 {
     for (size_t i = 0; i < rows->count && !(run->stop && *run->stop); i++) {
         const jk_removal_row *row = &rows->rows[i];
@@ -217,10 +225,10 @@ void jk_cli_recheck_rows(jk_recheck_run *run, const jk_removal_list *rows, int64
         jk_recheck_result res;
         jk_error err;
         jk_error_clear(&err);
-        if (run->claim_seconds > 0) {
+        if (claim) {
             bool claimed;
-            if (jk_store_removal_claim(run->store, row->item_id, now_unix, run->claim_seconds,
-                                       &claimed, &err)) {
+            if (jk_store_removal_claim(run->store, row->item_id, now_unix, CLAIM_SECONDS, &claimed,
+                                       &err)) {
                 run_log(run, "error: item %lld: %s", (long long)row->item_id, err.message);
                 run->errors++;
                 continue;
@@ -263,6 +271,11 @@ void jk_cli_recheck_rows(jk_recheck_run *run, const jk_removal_list *rows, int64
         jk_evidence_sink_source(run->check->evidence, 0, 0, NULL, false);
 }
 
+void jk_cli_recheck_rows(jk_recheck_run *run, const jk_removal_list *rows, int64_t now_unix)
+{
+    check_rows(run, rows, now_unix, false);
+}
+
 long jk_cli_recheck_due(jk_recheck_run *run, int64_t now_unix, size_t batch, int max_passes)
 {
     long before = run->checked + run->errors;
@@ -278,10 +291,7 @@ long jk_cli_recheck_due(jk_recheck_run *run, int64_t now_unix, size_t batch, int
         }
         size_t count = rows.count;
         long errors = run->errors;
-        int64_t claim = run->claim_seconds;
-        run->claim_seconds = JK_RECHECK_CLAIM_SECONDS;
-        jk_cli_recheck_rows(run, &rows, now_unix);
-        run->claim_seconds = claim;
+        check_rows(run, &rows, now_unix, true);
         jk_removal_list_release(&rows);
         /* a row whose record failed stays due: do not spin on it */
         if (count < batch || run->errors > errors)
@@ -426,20 +436,8 @@ int cmd_recheck(int argc, char **argv)
         jk_cli_error("%s", err.message);
         goto done;
     }
-    jk_http_config hcfg;
-    memset(&hcfg, 0, sizeof hcfg);
-    jk_config_http(&cfg, &hcfg);
-    hcfg.log = log_stderr;
-    hcfg.stop = &stop_requested;
-    evidence = jk_evidence_sink_new(dir, store, hcfg.contact, log_stderr, NULL);
-    if (!evidence) {
-        jk_cli_error("evidence: cannot initialise libsodium");
-        goto done;
-    }
-    hcfg.on_exchange = jk_evidence_on_exchange;
-    hcfg.exchange_ctx = evidence;
-    http = jk_http_new(&hcfg, &err);
-    if (!http) {
+    if (jk_config_http_evidence(&cfg, dir, store, log_stderr, NULL, &stop_requested, &http,
+                                &evidence, &err)) {
         jk_cli_error("%s", err.message);
         goto done;
     }

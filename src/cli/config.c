@@ -70,6 +70,27 @@ void jk_config_http(const jk_config *cfg, jk_http_config *out)
     out->max_retries = (int)http_limit(cfg->max_retries);
 }
 
+int jk_config_http_evidence(const jk_config *cfg, const char *data_dir, jk_store *store,
+                            void (*log)(void *ctx, const char *message), void *log_ctx,
+                            volatile sig_atomic_t *stop, jk_http **http,
+                            jk_evidence_sink **evidence, jk_error *err)
+{
+    jk_http_config hcfg;
+    memset(&hcfg, 0, sizeof hcfg);
+    jk_config_http(cfg, &hcfg);
+    hcfg.log = log;
+    hcfg.log_ctx = log_ctx;
+    hcfg.stop = stop;
+    *http = NULL;
+    *evidence = jk_evidence_sink_new(data_dir, store, hcfg.contact, log, log_ctx);
+    if (!*evidence)
+        return jk_error_set(err, JK_EIO, "evidence: cannot initialise libsodium");
+    hcfg.on_exchange = jk_evidence_on_exchange;
+    hcfg.exchange_ctx = *evidence;
+    *http = jk_http_new(&hcfg, err);
+    return *http ? JK_OK : JK_EIO;
+}
+
 const jk_destination *jk_config_destination(const jk_config *cfg, const char *name)
 {
     for (size_t i = 0; name && i < cfg->destination_count; i++)

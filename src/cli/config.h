@@ -10,8 +10,10 @@
 #ifndef JK_CONFIG_H
 #define JK_CONFIG_H
 
+#include <signal.h>
 #include <stddef.h>
 
+#include "evidence.h"
 #include "http.h"
 #include "junkai/error.h"
 #include "smtp.h"
@@ -73,6 +75,16 @@ void jk_config_release(jk_config *cfg);
  * of out are left as they are. cfg must outlive out (the contact is
  * borrowed). */
 void jk_config_http(const jk_config *cfg, jk_http_config *out);
+
+/* An HTTP client on junkai.yaml's limits whose every exchange (each hop,
+ * retry, robots.txt) is kept as a WARC evidence file under data_dir by
+ * *evidence, which the caller names sources on and frees after *http.
+ * log receives the failures of both; stop ends a transfer under way.
+ * An error code with a message when either cannot be made. */
+int jk_config_http_evidence(const jk_config *cfg, const char *data_dir, jk_store *store,
+                            void (*log)(void *ctx, const char *message), void *log_ctx,
+                            volatile sig_atomic_t *stop, jk_http **http,
+                            jk_evidence_sink **evidence, jk_error *err);
 
 /* The destination named name, or NULL. */
 const jk_destination *jk_config_destination(const jk_config *cfg, const char *name);

@@ -26,15 +26,7 @@ typedef struct jk_recheck_run {
     void *log_ctx;
     long checked, present, removed, unknown, errors;
     long taken_elsewhere; /* due checks another checker took first */
-    /* > 0: take each row first (jk_store_removal_claim) for this long and
-     * skip those another checker took; set for due checks only */
-    int64_t claim_seconds;
 } jk_recheck_run;
-
-/* How long a checker holds a due check it took: far beyond one check's
- * fetches and retries, short enough that a crashed checker's checks come
- * back the same day. */
-#define JK_RECHECK_CLAIM_SECONDS 900
 
 /* The schedule junkai.yaml asks for. */
 void jk_cli_recheck_schedule(const jk_config *cfg, jk_recheck_schedule *s);
@@ -47,7 +39,9 @@ void jk_cli_recheck_tokens(const jk_config *cfg, jk_recheck_tokens *t);
  * on with the next row. */
 void jk_cli_recheck_rows(jk_recheck_run *run, const jk_removal_list *rows, int64_t now_unix);
 /* Every check due at now_unix, in passes of at most batch rows, at most
- * max_passes passes (0: until none is due). Returns the checks made. */
+ * max_passes passes (0: until none is due); each is taken first
+ * (jk_store_removal_claim), so two checkers at once never make one check
+ * twice. Returns the checks made. */
 long jk_cli_recheck_due(jk_recheck_run *run, int64_t now_unix, size_t batch, int max_passes);
 
 /* The patrol daemon's hook: at most `limit` due checks as at now, results

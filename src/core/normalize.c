@@ -689,6 +689,16 @@ typedef struct cursor {
     int32_t buf[MAX_FOLD];
 } cursor;
 
+/* A cursor over rest[0..nrest) (what is left of the current character's
+ * folding), then the input from pos. buf is filled only when read. */
+static inline void cursor_start(cursor *c, const int32_t *rest, size_t nrest, size_t pos)
+{
+    c->rest = rest;
+    c->nrest = nrest;
+    c->pos = pos;
+    c->kata = 0;
+}
+
 /* Next folded code point, with the input offset after the character it
  * belongs to. */
 static bool cursor_next(const pass *p, cursor *c, int32_t *cp, size_t *end)
@@ -723,10 +733,7 @@ static uint8_t peek_kind(const pass *p, const int32_t *rest, size_t nrest, size_
                          uint8_t *flags, bool skip_dashes)
 {
     cursor c;
-    c.rest = rest;
-    c.nrest = nrest;
-    c.pos = pos;
-    c.kata = 0;
+    cursor_start(&c, rest, nrest, pos);
     int32_t cp;
     size_t end;
     while (cursor_next(p, &c, &cp, &end)) {
@@ -1109,10 +1116,7 @@ static void look_kanji(pass *p, int32_t cp, uint8_t flags, const unsigned char *
         int32_t second = 0, ncp = 0;
         uint8_t nkind = K_NONE, nflags = 0;
         cursor c;
-        c.rest = rest;
-        c.nrest = nrest;
-        c.pos = oe;
-        c.kata = 0;
+        cursor_start(&c, rest, nrest, oe);
         int32_t x;
         size_t end;
         while (cursor_next(p, &c, &x, &end)) {
@@ -1190,10 +1194,7 @@ static int32_t next_letter(const pass *p, const int32_t *rest, size_t nrest, siz
                            uint8_t *flags)
 {
     cursor c;
-    c.rest = rest;
-    c.nrest = nrest;
-    c.pos = pos;
-    c.kata = 0;
+    cursor_start(&c, rest, nrest, pos);
     int32_t x;
     size_t end;
     while (cursor_next(p, &c, &x, &end)) {
@@ -1255,10 +1256,7 @@ static void plus_sign(pass *p, uint8_t kind, const unsigned char *b, unsigned n,
     bool after_word =
         p->gap_start == NONE && p->last_out != NONE && p->last_letter && p->prev_kind == K_LATIN;
     cursor c;
-    c.rest = rest;
-    c.nrest = nrest;
-    c.pos = oe;
-    c.kata = 0;
+    cursor_start(&c, rest, nrest, oe);
     int32_t x = 0;
     size_t end;
     uint8_t nk = K_NONE;

@@ -958,7 +958,22 @@ static int match_main(jk_scan_scratch *s, jk_error *err)
     return JK_OK;
 }
 
-static inline void touch_rule(jk_scan_scratch *s, uint32_t rule);
+static inline void touch_rule(jk_scan_scratch *s, uint32_t rule)
+{
+    if (s->rule_epoch[rule] == s->epoch)
+        return;
+    s->rule_epoch[rule] = s->epoch;
+    s->touched[s->touched_count++] = rule; /* room for every rule: scratch_new */
+}
+
+/* Touch the rules whose trigger groups hold pattern p. */
+static inline void touch_triggers(jk_scan_scratch *s, uint32_t p)
+{
+    const jk_scanner *sc = s->scanner;
+    const pattern *pat = &sc->patterns[p];
+    for (uint32_t k = 0; k < pat->trigger_count; k++)
+        touch_rule(s, sc->refs[pat->ref_first + k].rule);
+}
 
 /* Whether the UTF-8 character c (1–4 bytes) occurs in text: memchr for
  * its lead byte, which in valid UTF-8 starts a character. */
@@ -978,16 +993,10 @@ static bool has_char(const char *text, size_t len, const char *c)
 static bool may_fire(jk_scan_scratch *s)
 {
     const jk_scanner *sc = s->scanner;
-    for (size_t i = 0; i < s->raw_count; i++) {
-        const pattern *pat = &sc->patterns[s->raw[i].pattern];
-        for (uint32_t k = 0; k < pat->trigger_count; k++)
-            touch_rule(s, sc->refs[pat->ref_first + k].rule);
-    }
-    for (size_t i = 0; i < s->regex_count; i++) {
-        const pattern *pat = &sc->patterns[s->regexes[i]];
-        for (uint32_t k = 0; k < pat->trigger_count; k++)
-            touch_rule(s, sc->refs[pat->ref_first + k].rule);
-    }
+    for (size_t i = 0; i < s->raw_count; i++)
+        touch_triggers(s, s->raw[i].pattern);
+    for (size_t i = 0; i < s->regex_count; i++)
+        touch_triggers(s, s->regexes[i]);
     for (size_t i = 0; i < sc->always_count; i++)
         touch_rule(s, sc->always_rules[i]);
     if (s->touched_count || sc->trigger_chars_overflow)
@@ -1106,14 +1115,6 @@ static int cmp_u32(const void *a, const void *b)
 {
     uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
     return (x > y) - (x < y);
-}
-
-static inline void touch_rule(jk_scan_scratch *s, uint32_t rule)
-{
-    if (s->rule_epoch[rule] == s->epoch)
-        return;
-    s->rule_epoch[rule] = s->epoch;
-    s->touched[s->touched_count++] = rule; /* room for every rule: scratch_new */
 }
 
 static inline size_t group_matches(const jk_scan_scratch *s, uint32_t flat,
@@ -1303,11 +1304,8 @@ int jk_scanner_scan(const jk_scanner *sc, jk_scan_scratch *s, const char *text, 
         rc = match_rest(s, err);
         if (rc)
             return rc;
-        for (size_t i = before; i < s->raw_count; i++) {
-            const pattern *pat = &sc->patterns[s->raw[i].pattern];
-            for (uint32_t k = 0; k < pat->trigger_count; k++)
-                touch_rule(s, sc->refs[pat->ref_first + k].rule);
-        }
+        for (size_t i = before; i < s->raw_count; i++)
+            touch_triggers(s, s->raw[i].pattern);
     }
     if (s->touched_count)
         sort_raw(s);

@@ -312,8 +312,8 @@ void api_cases_add(jk_request *req)
         json_t *d = json_pack("{s:s, s:s}", "title", title, "category", category);
         char *detail = d ? json_dumps(d, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
         json_decref(d);
-        rc = jk_store_audit_append(req->store, req->user, "case.open", target,
-                                   detail ? detail : "", &err);
+        rc = jk_store_audit_append(req->store, req->user, "case.open", target, detail ? detail : "",
+                                   &err);
         free(detail);
     }
     if (!rc && items)
@@ -886,6 +886,18 @@ static void reply_report(jk_request *req, int64_t id)
     report_full_release(&f);
 }
 
+/* The answer to a write on report id: the report as it is now, or the
+ * error (rc) after rolling the write back. */
+static void reply_report_written(jk_request *req, int64_t id, int rc, const jk_error *err)
+{
+    if (rc) {
+        jk_store_rollback(req->store);
+        reply_store_error(req, rc, err);
+        return;
+    }
+    reply_report(req, id);
+}
+
 /* A report's state change (approve, sent), with its audit entry. */
 static void report_write(jk_request *req, const char *action)
 {
@@ -913,12 +925,7 @@ static void report_write(jk_request *req, const char *action)
             json_object_set_new(detail, "via", json_string(via ? via : "manual"));
         rc = api_write_commit_on(req, action, "report", id, detail, &err);
     }
-    if (rc) {
-        jk_store_rollback(req->store);
-        reply_store_error(req, rc, &err);
-        return;
-    }
-    reply_report(req, id);
+    reply_report_written(req, id, rc, &err);
 }
 
 void api_report_approve(jk_request *req)
@@ -978,12 +985,7 @@ void api_report_submit(jk_request *req)
         rc = api_write_commit_on(req, "report.queue", "report", id,
                                  json_pack("{s:s}", "destination", d->name), &err);
     }
-    if (rc) {
-        jk_store_rollback(req->store);
-        reply_store_error(req, rc, &err);
-        return;
-    }
-    reply_report(req, id);
+    reply_report_written(req, id, rc, &err);
 }
 
 /* A person's answer to a failed or uncertain submission, as `junkai report
@@ -1010,12 +1012,7 @@ void api_report_resolve(jk_request *req)
         rc = api_write_commit_on(req, "report.resolve", "report", id,
                                  json_pack("{s:s}", "answer", retry ? "retry" : "drop"), &err);
     }
-    if (rc) {
-        jk_store_rollback(req->store);
-        reply_store_error(req, rc, &err);
-        return;
-    }
-    reply_report(req, id);
+    reply_report_written(req, id, rc, &err);
 }
 
 /* The destinations junkai.yaml names (as the server read it at start),

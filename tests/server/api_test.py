@@ -20,13 +20,15 @@ import tempfile
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from serverlib import SAMPLE, Client, DataDir, Server, run  # noqa: E402
+from serverlib import SAMPLE, Client, DataDir, Server, ServeTest, run  # noqa: E402
 
 BIN = None
 PW = {"alice": "alice-password-1", "sam": "sam-password-22", "pat": "pat-password-333"}
 
 
-class Api(unittest.TestCase):
+class Api(ServeTest):
+    PW = PW
+
     @classmethod
     def setUpClass(cls):
         cls.data = DataDir(BIN)
@@ -34,19 +36,6 @@ class Api(unittest.TestCase):
         cls.data.user("sam", "supervisor", PW["sam"])
         cls.data.user("pat", "patroller", PW["pat"])
         cls.server = Server(BIN, cls.data.path)
-
-    @classmethod
-    def tearDownClass(cls):
-        rc = cls.server.stop()
-        cls.data.cleanup()
-        assert rc == 0, "serve did not stop cleanly on SIGTERM: %d" % rc
-
-    def client(self, name=None):
-        c = Client(self.server.port)
-        if name:
-            r = c.login(name, PW[name])
-            self.assertEqual(r.status, 200, r.raw)
-        return c
 
     def test_login_cookie_and_csrf(self):
         c = Client(self.server.port)

@@ -23,7 +23,7 @@ import tempfile
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from serverlib import Client, DataDir, Server, run  # noqa: E402
+from serverlib import Client, DataDir, Server, ServeTest, run  # noqa: E402
 
 BIN = None
 PW = {"adm": "admin-password-1", "sup": "super-password-22", "pat": "patrol-password-333"}
@@ -51,7 +51,9 @@ for prefix, handle in (("file", "@leaf_file_a"), ("case", "@leaf_case_a")):
     ]
 
 
-class Cases(unittest.TestCase):
+class Cases(ServeTest):
+    PW = PW
+
     @classmethod
     def setUpClass(cls):
         cls.data = DataDir(BIN)
@@ -65,18 +67,6 @@ class Cases(unittest.TestCase):
                 f.write(json.dumps(post, ensure_ascii=False) + "\n")
         run(BIN, ["import", "--data", cls.data.path, extra])
         cls.server = Server(BIN, cls.data.path)
-
-    @classmethod
-    def tearDownClass(cls):
-        rc = cls.server.stop()
-        cls.data.cleanup()
-        assert rc == 0, "serve did not stop cleanly: %d" % rc
-
-    def client(self, name):
-        c = Client(self.server.port)
-        r = c.login(name, PW[name])
-        self.assertEqual(r.status, 200, r.raw)
-        return c
 
     def item_id(self, c, external_id):
         for status in ("pending", "confirmed", "dismissed"):

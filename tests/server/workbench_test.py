@@ -31,7 +31,7 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from serverlib import ROOT, Client, DataDir, Server, run  # noqa: E402
+from serverlib import ROOT, Client, DataDir, Server, ServeTest, run  # noqa: E402
 
 BIN = None
 PW = {"root": "root-password-1", "sup": "sup-password-22", "pat": "pat-password-333"}
@@ -69,7 +69,9 @@ class SlowFeed(http.server.BaseHTTPRequestHandler):
         pass
 
 
-class Workbench(unittest.TestCase):
+class Workbench(ServeTest):
+    PW = PW
+
     @classmethod
     def setUpClass(cls):
         cls.data = DataDir(BIN)
@@ -77,18 +79,6 @@ class Workbench(unittest.TestCase):
         cls.data.user("sup", "supervisor", PW["sup"])
         cls.data.user("pat", "patroller", PW["pat"])
         cls.server = Server(BIN, cls.data.path)
-
-    @classmethod
-    def tearDownClass(cls):
-        rc = cls.server.stop()
-        cls.data.cleanup()
-        assert rc == 0, "serve did not stop cleanly: %d" % rc
-
-    def client(self, name):
-        c = Client(self.server.port)
-        r = c.login(name, PW[name])
-        self.assertEqual(r.status, 200, r.raw)
-        return c
 
     def audit(self, sql, args=()):
         db = sqlite3.connect(self.data.db)
